@@ -1,0 +1,1 @@
+"""Adapters: the store (SQL), blobs (disk), runtime (worker pool) and envs (uv)."""

@@ -1,0 +1,1 @@
+"""Command line: ``modelport serve|init|deploy|call|publish|...``."""

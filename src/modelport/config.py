@@ -1,0 +1,61 @@
+"""Typed settings, read once from ``MODELPORT_*`` variables and command-line flags."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything configurable; ``Settings(port=9000)`` overrides the environment.
+
+    >>> Settings(home=Path("/tmp/mp")).database_url_or_default
+    'sqlite:////tmp/mp/modelport.db'
+    """
+
+    model_config = SettingsConfigDict(env_prefix="MODELPORT_", frozen=True, extra="forbid")
+
+    home: Path = Field(default_factory=lambda: Path.home() / ".modelport")
+    database_url: str | None = None  # default: SQLite under home
+    blobs_dir: Path | None = None  # default: home/blobs
+    host: str = "127.0.0.1"
+    port: int = 8080
+    public_url: str | None = None  # how clients reach this server; default http://host:port
+
+    admin_user: str = "admin"
+    python: str = sys.executable  # interpreter for builds that do not name a python
+    find_links: str | None = None  # extra wheel folder for environment installs
+    max_body_bytes: int = 10 * 2**20
+    default_timeout: float = 300.0
+    max_timeout: float = 3000.0
+    worker_idle_ttl: float = 600.0
+    worker_threads: int = 1  # OMP/MKL/BLAS threads per worker
+    worker_start_timeout: float = 120.0
+    cache_ttl: float = 2.0  # seconds a resolved version or key stays cached in the gateway
+
+    @property
+    def database_url_or_default(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'modelport.db'}"
+
+    @property
+    def blobs_path(self) -> Path:
+        return self.blobs_dir or self.home / "blobs"
+
+    @property
+    def envs_path(self) -> Path:
+        return self.home / "envs"
+
+    @property
+    def builds_path(self) -> Path:
+        return self.home / "builds"
+
+    @property
+    def credentials_path(self) -> Path:
+        return self.home / "credentials.json"
+
+    @property
+    def base_url(self) -> str:
+        return self.public_url or f"http://{self.host}:{self.port}"

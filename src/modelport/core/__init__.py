@@ -1,0 +1,1 @@
+"""Pure domain code: values, parsing and ports. Standard library only, no I/O."""

@@ -1,0 +1,123 @@
+"""One exception tree for modelport, each class with a stable string ``code``.
+
+The HTTP layer maps codes to statuses (``modelport.http.statuses``); the client maps
+codes back to these classes, so ``except VersionNotFound`` works on both sides.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class ModelportError(Exception):
+    """Base of every error modelport raises on purpose."""
+
+    code: ClassVar[str] = "internal"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "message": self.message, **self.details}
+
+
+class NotFound(ModelportError):
+    code = "not_found"
+
+
+class AlgorithmNotFound(NotFound):
+    code = "algorithm_not_found"
+
+
+class VersionNotFound(NotFound):
+    code = "version_not_found"
+
+
+class BuildNotFound(NotFound):
+    code = "build_not_found"
+
+
+class AccountNotFound(NotFound):
+    code = "account_not_found"
+
+
+class Unauthorized(ModelportError):
+    code = "unauthorized"
+
+
+class Forbidden(ModelportError):
+    code = "forbidden"
+
+
+class Conflict(ModelportError):
+    code = "conflict"
+
+
+class InvalidInput(ModelportError):
+    code = "invalid_input"
+
+
+class InvalidName(InvalidInput):
+    code = "invalid_name"
+
+
+class InvalidVersion(InvalidInput):
+    code = "invalid_version"
+
+
+class InvalidManifest(InvalidInput):
+    code = "invalid_manifest"
+
+
+class InvalidJSON(InvalidInput):
+    code = "invalid_json"
+
+
+class UnsupportedContentType(ModelportError):
+    code = "unsupported_content_type"
+
+
+class PayloadTooLarge(ModelportError):
+    code = "payload_too_large"
+
+
+class Busy(ModelportError):
+    """The build's queue is full; retry later."""
+
+    code = "busy"
+
+
+class BuildFailed(ModelportError):
+    code = "build_failed"
+
+
+class BuildInProgress(Conflict):
+    code = "build_in_progress"
+
+
+class SampleMismatch(ModelportError):
+    """Publishing refused: the sample input no longer gives the sample output."""
+
+    code = "sample_mismatch"
+
+
+class EnvironmentFailed(ModelportError):
+    code = "environment_failed"
+
+
+def _all_subclasses(cls: type[ModelportError]) -> list[type[ModelportError]]:
+    out: list[type[ModelportError]] = []
+    for sub in cls.__subclasses__():
+        out.append(sub)
+        out.extend(_all_subclasses(sub))
+    return out
+
+
+def from_code(code: str, message: str, **details: Any) -> ModelportError:
+    """Rebuild the error class a server reported, falling back to the base class."""
+    for cls in [ModelportError, *_all_subclasses(ModelportError)]:
+        if cls.code == code:
+            return cls(message, **details)
+    return ModelportError(message, **details)

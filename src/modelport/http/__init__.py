@@ -1,0 +1,1 @@
+"""The HTTP surface: the only package that knows the web framework."""

@@ -1,0 +1,1 @@
+"""Use cases: registry, builds, runs and accounts. No framework, no SQL."""
