@@ -1,0 +1,165 @@
+"""``deploy``, ``build``, ``publish``, ``versions``, ``builds`` and ``logs``.
+
+modelport deploy digits/                  # upload + build; prints the hash and call URL
+modelport publish alice/digits --minor    # 0.1.0, once the sample still passes
+modelport versions alice/digits
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+from pathlib import Path
+
+from modelport.cli.output import Progress, dig, duration, table, when
+from modelport.cli.session import Session, Subparsers
+from modelport.client.deploy import build_sha, read_manifest, source_folder
+from modelport.core.manifest import Manifest
+from modelport.core.names import AlgorithmRef
+from modelport.errors import InvalidName
+
+
+def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    for verb, help_text in (
+        ("deploy", "upload and build a folder; print the build hash, call URL and next steps"),
+        ("build", "upload and build a folder; print only the build hash (for scripts)"),
+    ):
+        p = sub.add_parser(verb, parents=[common], help=help_text, description=help_text)
+        p.add_argument("path", metavar="PATH", type=Path, help="folder with a modelport.yaml")
+        p.add_argument("--owner", help="account to deploy as (default: the server's user)")
+        p.set_defaults(run=run_deploy, hints=verb == "deploy")
+
+    p = sub.add_parser(
+        "publish",
+        parents=[common],
+        help="publish a build as the next semantic version",
+        description="Publish the newest successful build (or --build SHA) as the next version."
+        " When the manifest has a sample, the server runs it first and refuses when the output"
+        " differs (exit status 1).",
+    )
+    p.add_argument("ref", metavar="OWNER/NAME")
+    bump = p.add_mutually_exclusive_group(required=True)
+    for kind in ("major", "minor", "patch"):
+        bump.add_argument(f"--{kind}", dest="bump", action="store_const", const=kind)
+    p.add_argument("--public", action="store_true", help="anyone with a key may call it")
+    p.add_argument("--notes", default="", metavar="TEXT", help="release notes")
+    p.add_argument("--build", metavar="SHA", help="publish this build, not the newest")
+    p.set_defaults(run=run_publish)
+
+    p = sub.add_parser("versions", parents=[common], help="list published versions")
+    p.add_argument("ref", metavar="OWNER/NAME")
+    p.set_defaults(run=run_versions)
+
+    p = sub.add_parser("builds", parents=[common], help="list builds")
+    p.add_argument("ref", metavar="OWNER/NAME")
+    p.set_defaults(run=run_builds)
+
+    p = sub.add_parser("logs", parents=[common], help="print a build's logs")
+    p.add_argument("ref", metavar="OWNER/NAME")
+    p.add_argument("sha", metavar="SHA", help="the build hash")
+    p.set_defaults(run=run_logs)
+
+
+def algorithm_ref(text: str) -> AlgorithmRef:
+    ref = AlgorithmRef.parse(text)
+    if ref.version is not None:
+        raise InvalidName(f"expected OWNER/NAME without a version, got {text!r}")
+    return ref
+
+
+def run_deploy(session: Session) -> int:
+    args = session.args
+    manifest = read_manifest(args.path)
+    client = session.client()
+    progress = Progress(session.stderr, f"{source_folder(args.path).name}/")
+    try:
+        build = client.deploy(
+            args.path, owner=args.owner, progress=progress.upload, on_status=progress.build
+        )
+    finally:
+        progress.close()
+    sha = build_sha(build)
+    if not args.hints:
+        session.out(sha)
+        return 0
+    algorithm = str(build.get("algorithm") or f"{args.owner or client.user}/{manifest.name}")
+    url = build.get("call_url") or f"{client.api_address}/v1/algo/{algorithm}/{sha}"
+    session.out(f"Deployed {algorithm} build {sha}")
+    session.out(f"  URL:      {url}")
+    session.out(f"  Call:     modelport call {algorithm}/{sha} {sample_flag(manifest)}".rstrip())
+    session.out(f"  Publish:  modelport publish {algorithm} --minor")
+    return 0
+
+
+def sample_flag(manifest: Manifest) -> str:
+    """The ``-i``/``--text`` flag that sends the manifest's sample input."""
+    if not manifest.has_sample:
+        return ""
+    if isinstance(manifest.sample_input, str):
+        return f"--text {shlex.quote(manifest.sample_input)}"
+    return f"-i {shlex.quote(json.dumps(manifest.sample_input))}"
+
+
+def run_publish(session: Session) -> int:
+    args = session.args
+    ref = algorithm_ref(args.ref)
+    algo = session.client().publish(
+        ref.owner,
+        ref.name,
+        args.bump,
+        callability="public" if args.public else "private",
+        release_notes=args.notes,
+        commit_sha=args.build,
+    )
+    version = dig(algo, "version_info", "semantic_version") or "?"
+    callability = dig(algo, "settings", "algorithm_callability") or "?"
+    sha = dig(algo, "version_info", "git_hash") or dig(algo, "build", "commit_sha")
+    session.out(
+        f"Published {ref} {version} ({callability})" + (f" from build {sha}" if sha else "")
+    )
+    session.out(f"  Call:  modelport call {ref}/{version}")
+    return 0
+
+
+def run_versions(session: Session) -> int:
+    ref = algorithm_ref(session.args.ref)
+    rows = [
+        [
+            dig(v, "version_info", "semantic_version"),
+            dig(v, "version_info", "git_hash") or dig(v, "build", "commit_sha"),
+            dig(v, "settings", "algorithm_callability"),
+            when(dig(v, "version_info", "published_at") or dig(v, "build", "finished_at")),
+        ]
+        for v in session.client().versions(ref.owner, ref.name)
+    ]
+    if not rows:
+        session.err(f"{ref} has no published versions yet: modelport publish {ref} --minor")
+        return 0
+    session.out(table(["VERSION", "BUILD", "CALLABILITY", "PUBLISHED"], rows))
+    return 0
+
+
+def run_builds(session: Session) -> int:
+    ref = algorithm_ref(session.args.ref)
+    rows = [
+        [
+            b.get("commit_sha") or b.get("build_id"),
+            b.get("status"),
+            when(b.get("started_at")),
+            duration(b.get("started_at"), b.get("finished_at")),
+        ]
+        for b in session.client().builds(ref.owner, ref.name)
+    ]
+    if not rows:
+        session.err(f"{ref} has no builds yet: modelport deploy FOLDER")
+        return 0
+    session.out(table(["BUILD", "STATUS", "STARTED", "DURATION"], rows))
+    return 0
+
+
+def run_logs(session: Session) -> int:
+    ref = algorithm_ref(session.args.ref)
+    logs = session.client().build_logs(ref.owner, ref.name, session.args.sha)
+    session.stdout.write(logs if logs.endswith("\n") or not logs else logs + "\n")
+    return 0
