@@ -117,7 +117,8 @@ def _all_subclasses(cls: type[ModelportError]) -> list[type[ModelportError]]:
 
 def from_code(code: str, message: str, **details: Any) -> ModelportError:
     """Rebuild the error class a server reported, falling back to the base class."""
-    for cls in [ModelportError, *_all_subclasses(ModelportError)]:
+    classes: list[type[ModelportError]] = [ModelportError, *_all_subclasses(ModelportError)]
+    for cls in classes:
         if cls.code == code:
             return cls(message, **details)
     return ModelportError(message, **details)

@@ -23,13 +23,36 @@ from typing import Any
 from modelport.core.names import check_algorithm_name
 from modelport.errors import InvalidManifest
 
-_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "kib": 1024, "m": 10**6, "mb": 10**6,
-          "mib": 2**20, "g": 10**9, "gb": 10**9, "gib": 2**30}
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1000,
+    "kb": 1000,
+    "kib": 1024,
+    "m": 10**6,
+    "mb": 10**6,
+    "mib": 2**20,
+    "g": 10**9,
+    "gb": 10**9,
+    "gib": 2**30,
+}
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
 _ENTRY = re.compile(r"^[\w./-]+\.py:[A-Za-z_]\w*$")
 _PYTHON = re.compile(r"^3\.\d{1,2}$")
-_KNOWN = {"name", "description", "entrypoint", "requirements", "python", "timeout", "memory",
-          "replicas", "queue", "batch", "sample", "env"}
+_KNOWN = {
+    "name",
+    "description",
+    "entrypoint",
+    "requirements",
+    "python",
+    "timeout",
+    "memory",
+    "replicas",
+    "queue",
+    "batch",
+    "sample",
+    "env",
+}
 
 
 def parse_size(value: object) -> int:
@@ -94,7 +117,7 @@ class Manifest:
         reqs, req_file = _requirements(data.get("requirements"))
         python = data.get("python")
         if python is not None and not _PYTHON.match(str(python)):
-            raise InvalidManifest(f"invalid python {python!r}: expected e.g. \"3.11\"")
+            raise InvalidManifest(f'invalid python {python!r}: expected e.g. "3.11"')
         sample = data.get("sample")
         if sample is not None and (not isinstance(sample, dict) or "input" not in sample):
             raise InvalidManifest("sample must be a mapping with input and output")

@@ -31,6 +31,7 @@ class Store(Protocol):
 
     def add_algorithm(self, algorithm: Algorithm) -> None:
         """Raises ``Conflict`` when ``owner/name`` exists."""
+
     def algorithm(self, owner: str, name: str) -> Algorithm | None: ...
     def algorithms(self, owner: str | None = None) -> list[Algorithm]: ...
     def update_algorithm(self, algorithm: Algorithm) -> None: ...
@@ -39,12 +40,14 @@ class Store(Protocol):
 
     def put_build(self, build: Build) -> None:
         """Insert, or replace the row with the same ``(algorithm_id, commit_sha)``."""
+
     def build(self, algorithm_id: str, commit_sha: str) -> Build | None: ...
     def builds(self, algorithm_id: str) -> list[Build]:
         """Newest first."""
 
     def add_version(self, version: Version) -> None:
         """Raises ``Conflict`` when that semantic version exists."""
+
     def versions(self, algorithm_id: str) -> list[Version]:
         """Newest first."""
 
@@ -57,6 +60,7 @@ class Blobs(Protocol):
     def put(self, key: str, data: bytes) -> None: ...
     def get(self, key: str) -> bytes:
         """Raises ``NotFound``."""
+
     def exists(self, key: str) -> bool: ...
     def delete(self, key: str) -> None: ...
 
@@ -66,6 +70,7 @@ class Environments(Protocol):
 
     def key(self, python: str | None, requirements: Sequence[str]) -> str:
         """The environment's hash."""
+
     def ensure(self, python: str | None, requirements: Sequence[str], log: Log) -> Path:
         """Create the environment unless cached; return its Python executable.
 

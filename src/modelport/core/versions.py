@@ -32,9 +32,7 @@ def parse_bump(text: str) -> Bump:
     try:
         return _BUMP_ALIASES[text.lower()]
     except KeyError:
-        raise InvalidVersion(
-            f"unknown version bump {text!r}: use major, minor or patch"
-        ) from None
+        raise InvalidVersion(f"unknown version bump {text!r}: use major, minor or patch") from None
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -113,7 +111,8 @@ class VersionSpec:
         if m := _RANGE.match(text):
             return cls(SpecKind.RANGE, text, int(m[1]), int(m[2]) if m[2] is not None else None)
         raise InvalidVersion(
-            f"invalid version {text!r}: use latest, latestPrivate, 1.2.3, 1.2.*, 1.* or a build hash"
+            f"invalid version {text!r}:"
+            " use latest, latestPrivate, 1.2.3, 1.2.*, 1.* or a build hash"
         )
 
     def matches(self, v: SemVer) -> bool:
@@ -143,5 +142,5 @@ def resolve(spec: VersionSpec, versions: Sequence[P], *, owner: bool) -> P | Non
     public = [v for v in ordered if v.callability == Callability.PUBLIC]
     pool = ordered if owner else public
     if spec.kind == SpecKind.LATEST:
-        return (public or pool or [None])[0]
+        return public[0] if public else (pool[0] if pool else None)
     return next((v for v in pool if spec.matches(v.semver)), None)
