@@ -1,0 +1,166 @@
+"""Calls: the hot path from an authenticated request to a worker's result.
+
+Resolving ``owner/name/version`` to a deployment touches the store, so it is cached for
+``cache_ttl`` seconds (and dropped on publish): a steady stream of calls costs no query.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from modelport.core.calls import CallRequest, CallResult, ContentType
+from modelport.core.metrics import Metrics
+from modelport.core.model import Algorithm, Build, BuildStatus
+from modelport.core.ports import Deployment, Runner
+from modelport.core.versions import Bump, Callability
+from modelport.errors import BuildNotFound, SampleMismatch
+from modelport.services.accounts import Principal
+from modelport.services.builds import Builds
+from modelport.services.registry import Registry, Resolved
+
+CALLS = "modelport_calls_total"
+DURATION = "modelport_call_duration_seconds"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    resolved: Resolved
+    deployment: Deployment
+
+
+class Calls:
+    def __init__(
+        self,
+        registry: Registry,
+        builds: Builds,
+        runner: Runner,
+        metrics: Metrics,
+        *,
+        cache_ttl: float = 2.0,
+        max_timeout: float = 3000.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._registry, self._builds, self._runner, self._metrics = (
+            registry,
+            builds,
+            runner,
+            metrics,
+        )
+        self._ttl, self._max_timeout, self._clock = cache_ttl, max_timeout, clock
+        self._cache: dict[tuple[str, str, str, str | None], tuple[float, Target]] = {}
+
+    async def call(
+        self,
+        caller: Principal,
+        owner: str,
+        name: str,
+        version: str | None,
+        content_type: ContentType,
+        body: bytes,
+        *,
+        timeout: float | None = None,
+        stdout: bool = False,
+    ) -> CallResult:
+        target = await self._target(caller, owner, name, version)
+        manifest = target.deployment.manifest
+        request = CallRequest(
+            content_type,
+            body,
+            min(timeout if timeout is not None else manifest.timeout, self._max_timeout),
+            stdout=stdout and caller.owns(owner),
+        )
+        result = await self._runner.call(target.deployment, request)
+        label = f"{owner}/{name}"
+        self._metrics.count(
+            CALLS,
+            "Algorithm calls by outcome",
+            algorithm=label,
+            outcome="ok" if result.ok else "error",
+        )
+        self._metrics.observe(
+            DURATION, "Time inside apply, seconds", result.duration, algorithm=label
+        )
+        return result
+
+    async def _target(
+        self, caller: Principal, owner: str, name: str, version: str | None
+    ) -> Target:
+        key = (caller.account.id, owner, name, version)
+        now = self._clock()
+        hit = self._cache.get(key)
+        if hit is not None and hit[0] > now:
+            return hit[1]
+        target = await asyncio.to_thread(self._resolve, caller, owner, name, version)
+        self._cache[key] = (now + self._ttl, target)
+        return target
+
+    def _resolve(self, caller: Principal, owner: str, name: str, version: str | None) -> Target:
+        resolved = self._registry.resolve(caller, owner, name, version)
+        return Target(resolved, self._builds.deployment(resolved.algorithm, resolved.build))
+
+    def forget(self) -> None:
+        """Drop cached resolutions (after a publish or delete)."""
+        self._cache.clear()
+
+    async def publish(
+        self,
+        caller: Principal,
+        algorithm: Algorithm,
+        bump: Bump,
+        *,
+        callability: Callability,
+        release_notes: str = "",
+        commit_sha: str | None = None,
+    ) -> Any:
+        """Publish a build as the next version, after checking its sample input and output."""
+        build = await asyncio.to_thread(self._publishable, algorithm, commit_sha)
+        manifest = build.manifest
+        if manifest.get("has_sample"):
+            await self._check_sample(caller, algorithm, build)
+        version = await asyncio.to_thread(
+            self._registry.add_version,
+            algorithm,
+            build,
+            bump,
+            callability=callability,
+            release_notes=release_notes,
+            sample_input=manifest.get("sample_input"),
+            sample_output=manifest.get("sample_output"),
+        )
+        self.forget()
+        return version
+
+    def _publishable(self, algorithm: Algorithm, commit_sha: str | None) -> Build:
+        if commit_sha:
+            return self._builds.get(algorithm, commit_sha)
+        for build in self._builds.recent(algorithm):
+            if build.status == BuildStatus.SUCCEEDED:
+                return build
+        raise BuildNotFound(
+            f"algo://{algorithm.owner}/{algorithm.name} has no successful build to publish"
+        )
+
+    async def _check_sample(self, caller: Principal, algorithm: Algorithm, build: Build) -> None:
+        expected = build.manifest.get("sample_output")
+        body = json.dumps(build.manifest.get("sample_input")).encode()
+        result = await self.call(
+            caller, algorithm.owner, algorithm.name, build.commit_sha, ContentType.JSON, body
+        )
+        if result.error is not None:
+            raise SampleMismatch(
+                f"the sample input raised {result.error.error_type}: {result.error.message}",
+                expected=expected,
+            )
+        actual = json.loads(result.result_json)
+        if actual != expected:
+            raise SampleMismatch(
+                f"the sample input gave {json.dumps(actual)}, but the sample output is"
+                f" {json.dumps(expected)}; fix the code or update sample.output in modelport.yaml",
+                expected=expected,
+                actual=actual,
+            )

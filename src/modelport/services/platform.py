@@ -1,0 +1,38 @@
+"""The services one gateway runs, bundled for the HTTP layer (built by ``modelport.app``)."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from modelport.core.metrics import Metrics
+from modelport.core.ports import Runner, Store
+from modelport.services.accounts import Accounts
+from modelport.services.builds import Builds
+from modelport.services.calls import Calls
+from modelport.services.registry import Registry
+
+
+@dataclass
+class Platform:
+    store: Store
+    runner: Runner
+    accounts: Accounts
+    registry: Registry
+    builds: Builds
+    calls: Calls
+    metrics: Metrics
+    base_url: str
+    max_body_bytes: int
+    default_timeout: float
+    max_timeout: float
+
+    def ready(self) -> bool:
+        """True when the store answers."""
+        self.store.account_by_name("-")
+        return True
+
+    async def aclose(self) -> None:
+        await self.runner.close()
+        await asyncio.to_thread(self.builds.close)
+        self.store.close()
