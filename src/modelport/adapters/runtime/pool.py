@@ -1,0 +1,164 @@
+"""The local runner: worker processes on this machine, per build, behind bounded queues."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from modelport.adapters.runtime import worker
+from modelport.adapters.runtime.dispatcher import Dispatcher
+from modelport.adapters.runtime.process import WorkerSpec, describe_exit
+from modelport.core.calls import CallRequest, CallResult
+from modelport.core.ports import CheckResult, Deployment
+
+WORKER_SCRIPT = Path(worker.__file__).resolve()
+_PASSED = ("PATH", "HOME", "LANG")  # all a worker gets from the gateway's own environment
+
+
+class LocalRunner:
+    """Implements the ``Runner`` port with worker processes started lazily per build::
+
+    runner = LocalRunner(worker_idle_ttl=600, worker_start_timeout=120, worker_threads=1)
+    result = await runner.call(deployment, CallRequest(ContentType.JSON, b"1", timeout=5))
+    await runner.close()
+    """
+
+    def __init__(
+        self,
+        *,
+        worker_idle_ttl: float = 600.0,
+        worker_start_timeout: float = 120.0,
+        worker_threads: int = 1,
+        env: dict[str, str] | None = None,
+        log_dir: Path | None = None,
+        stop_grace: float = 2.0,
+    ) -> None:
+        self.idle_ttl, self.start_timeout = worker_idle_ttl, worker_start_timeout
+        self.threads, self.log_dir, self.stop_grace = worker_threads, log_dir, stop_grace
+        self.env = dict(env or {})
+        self._dispatchers: dict[str, Dispatcher] = {}
+        self._reaper: asyncio.Task[None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None  # workers talk to one loop
+
+    def environment(self, deployment: Deployment) -> dict[str, str]:
+        """A scrubbed environment: no database URL, storage credentials or admin key."""
+        env = {name: os.environ[name] for name in _PASSED if name in os.environ}
+        env.setdefault("PATH", os.defpath)
+        env.setdefault("LANG", "C.UTF-8")
+        threads = str(self.threads)
+        env.update(
+            PYTHONUNBUFFERED="1",
+            PYTHONDONTWRITEBYTECODE="1",
+            OMP_NUM_THREADS=threads,
+            OPENBLAS_NUM_THREADS=threads,
+            MKL_NUM_THREADS=threads,
+        )
+        env.update(deployment.manifest.env)
+        env.update(self.env)
+        return env
+
+    def _argv(self, deployment: Deployment) -> list[str]:
+        # -s: no user site-packages; the build's environment is the only one
+        argv = [str(deployment.python), "-s", str(WORKER_SCRIPT)]
+        argv += ["--source", str(deployment.source_dir)]
+        argv += ["--entrypoint", deployment.manifest.entrypoint]
+        if deployment.manifest.memory > 0:
+            argv += ["--memory", str(deployment.manifest.memory)]
+        return argv
+
+    def _log(self, deployment: Deployment) -> Path | None:
+        if self.log_dir is None:
+            return None
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        return self.log_dir / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', deployment.key)}.log"
+
+    def check(self, deployment: Deployment) -> CheckResult:
+        """Import the entrypoint in a real worker, without running ``load()``."""
+        try:
+            done = subprocess.run(
+                [*self._argv(deployment), "--check"],
+                env=self.environment(deployment),
+                cwd=deployment.source_dir,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                timeout=self.start_timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            return CheckResult(False, f"importing took longer than {self.start_timeout} s")
+        except OSError as exc:
+            return CheckResult(False, f"cannot start a worker: {exc}")
+        log = done.stderr.decode("utf-8", "replace")
+        lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
+        try:
+            report = json.loads(lines[-1])
+        except (IndexError, ValueError):
+            how = describe_exit(done.returncode)
+            return CheckResult(False, f"{log}the import check {how} without a report".lstrip())
+        if report["error"]:
+            message, error_type, trace = report["error"]
+            log += trace or f"{error_type}: {message}\n"
+        return CheckResult(bool(report["ok"]), log, bool(report["batchable"]))
+
+    async def call(self, deployment: Deployment, request: CallRequest) -> CallResult:
+        if asyncio.get_running_loop() is not self._loop:
+            self._bind_loop()
+        dispatcher = self._dispatchers.get(deployment.key)
+        if dispatcher is None:
+            spec = WorkerSpec(
+                self._argv(deployment),
+                self.environment(deployment),
+                deployment.source_dir,
+                self._log(deployment),
+                self.start_timeout,
+            )
+            dispatcher = Dispatcher(deployment, spec, self.stop_grace)
+            self._dispatchers[deployment.key] = dispatcher
+            if self._reaper is None:
+                self._reaper = asyncio.create_task(self._reap_idle())
+        return await dispatcher.call(request)
+
+    def _bind_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is loop:
+            return
+        if self._loop is not None and not self._loop.is_closed() and self._dispatchers:
+            raise RuntimeError("a LocalRunner serves the one event loop it first ran on")
+        self._loop, self._dispatchers, self._reaper = loop, {}, None
+
+    async def stop(self, key: str) -> None:
+        dispatcher = self._dispatchers.pop(key, None)
+        if dispatcher is not None:
+            await dispatcher.close()
+
+    def workers(self) -> dict[str, int]:
+        counts = {"starting": 0, "idle": 0, "busy": 0}
+        for dispatcher in self._dispatchers.values():
+            for state, n in dispatcher.counts().items():
+                counts[state] = counts.get(state, 0) + n
+        return counts
+
+    async def close(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reaper
+            self._reaper = None
+        dispatchers = list(self._dispatchers.values())
+        self._dispatchers.clear()
+        await asyncio.gather(*(d.close() for d in dispatchers))
+
+    async def _reap_idle(self) -> None:
+        loop = asyncio.get_running_loop()
+        tick = min(max(self.idle_ttl / 4, 0.01), 5.0)
+        while True:
+            await asyncio.sleep(tick)
+            for key, dispatcher in list(self._dispatchers.items()):
+                dispatcher.reap_idle(loop.time(), self.idle_ttl)
+                if dispatcher.unused:
+                    del self._dispatchers[key]

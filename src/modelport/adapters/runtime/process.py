@@ -1,0 +1,82 @@
+"""A worker's OS process: its own session, a scrubbed environment, a log, a group kill."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerSpec:
+    """How to start the workers of one deployment."""
+
+    argv: list[str]  # interpreter, worker script and its options, less ``--fd``
+    env: dict[str, str]
+    cwd: Path
+    log: Path | None  # appended to; None: the gateway's stderr
+    start_timeout: float
+
+
+def describe_exit(code: int) -> str:
+    """``exited with code 3``, ``died from signal SIGSEGV``."""
+    if code >= 0:
+        return f"exited with code {code}"
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = str(-code)
+    hint = " (killed by the system: out of memory?)" if -code == signal.SIGKILL else ""
+    return f"died from signal {name}{hint}"
+
+
+class WorkerProcess:
+    """A spawned worker; ``exited`` resolves to its exit code once the process is reaped."""
+
+    def __init__(self, proc: asyncio.subprocess.Process, log: Path | None) -> None:
+        self._proc, self._log = proc, log
+        self.exited: asyncio.Future[int] = asyncio.ensure_future(proc.wait())
+
+    @classmethod
+    async def spawn(cls, spec: WorkerSpec, fd: int) -> WorkerProcess:
+        """Start the worker with ``fd`` (its socket) inherited; raises ``OSError``."""
+        log = open(spec.log, "ab") if spec.log else None  # noqa: SIM115
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *spec.argv,
+                "--fd",
+                str(fd),
+                pass_fds=(fd,),
+                stdin=subprocess.DEVNULL,
+                stdout=log or 2,
+                stderr=log or 2,
+                env=spec.env,
+                cwd=spec.cwd,
+                start_new_session=True,  # a Ctrl-C in the gateway's terminal is not for them
+            )
+        finally:
+            if log:
+                log.close()
+        return cls(proc, spec.log)
+
+    def kill(self) -> None:
+        # Not Popen.kill(): it polls, which would reap the process behind the child watcher's
+        # back and turn its exit code into 255. The group also takes the worker's children.
+        if self._proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self._proc.pid, signal.SIGKILL)
+
+    def log_tail(self, limit: int = 4000) -> str:
+        """The end of the worker log, for errors that happen before any call could run."""
+        if self._log is None:
+            return ""
+        try:
+            with open(self._log, "rb") as log:
+                log.seek(max(0, log.seek(0, os.SEEK_END) - limit))
+                return log.read().decode("utf-8", "replace")
+        except OSError:
+            return ""

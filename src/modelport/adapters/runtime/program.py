@@ -1,0 +1,221 @@
+"""The user contract: import an entrypoint, run ``load()`` once, then calls on decoded inputs.
+
+Standard library only: the worker script loads this file by path in the build's environment,
+and the in-process runner imports it as ``modelport.adapters.runtime.program``.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import inspect
+import io
+import json
+import os
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from importlib import util as import_util
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:  # the worker also runs on Pythons older than the gateway's
+    Failure = tuple[str, str, str]  # message, error_type, stacktrace
+
+
+class Outcome(NamedTuple):
+    """One call's answer; ``body`` is the result encoded as a JSON value."""
+
+    content_type: str
+    body: bytes
+    duration: float
+    stdout: str | None
+    error: Failure | None
+
+
+class Request:
+    """What a DCF-style ``Handler(req)`` receives: ``req.input`` is the raw request bytes."""
+
+    __slots__ = ("input",)
+
+    def __init__(self, data: bytes) -> None:
+        self.input = data
+
+
+class _NotSerialisable(TypeError):
+    pass
+
+
+def _refuse(value: object) -> None:
+    raise _NotSerialisable(f"result is not JSON-serialisable: {type(value).__name__}")
+
+
+def decode_input(content_type: str, body: bytes) -> Any:
+    if content_type == "json":
+        return json.loads(body)
+    if content_type == "text":
+        return body.decode("utf-8")
+    return body if content_type == "binary" else None
+
+
+def encode_output(value: object) -> tuple[str, bytes]:
+    """``bytes`` → binary (a base64 JSON string), ``str`` → text, anything else → JSON."""
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        return "binary", b'"' + base64.b64encode(value) + b'"'
+    if isinstance(value, str):
+        return "text", json.dumps(value).encode()
+    return "json", json.dumps(value, separators=(",", ":"), default=_refuse).encode()
+
+
+def failure(exc: BaseException, default: str = "AlgorithmError") -> Failure:
+    """The ADK's error triple; the stack trace starts in user code."""
+    tb = exc.__traceback__
+    while tb is not None and _ours(tb.tb_frame.f_code.co_filename):
+        tb = tb.tb_next
+    kind = getattr(exc, "error_type", None)
+    if isinstance(exc, MemoryError):
+        kind = "OutOfMemoryError"
+    trace = "".join(traceback.format_exception(type(exc), exc, tb))
+    message = str(exc) or type(exc).__name__
+    return message, kind if isinstance(kind, str) and kind else default, trace
+
+
+def _ours(filename: str) -> bool:
+    return filename == __file__ or filename.startswith("<frozen importlib")
+
+
+def _positional(fn: Callable[..., Any]) -> tuple[int, int]:
+    """How many positional arguments ``fn`` takes, and how many of them are required."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 1, 1
+    kinds = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in params):
+        return 2, 1
+    positional = [p for p in params if p.kind in kinds]
+    required = [p for p in positional if p.default is inspect.Parameter.empty]
+    return len(positional), len(required)
+
+
+@contextlib.contextmanager
+def _captured(active: bool) -> Iterator[io.StringIO | None]:
+    """Sends ``print`` output of one call into a buffer instead of the worker's log."""
+    if not active:
+        yield None
+        return
+    buffer, saved = io.StringIO(), (sys.stdout, sys.stderr)
+    sys.stdout = sys.stderr = buffer
+    try:
+        yield buffer
+    finally:
+        sys.stdout, sys.stderr = saved
+
+
+class Program:
+    """An imported entrypoint behind one calling convention (``apply``, ``Handler``).
+
+    ``Program("/src", "algorithm.py:apply").load()``, then ``run_one("json", b"[1]", False)``.
+    """
+
+    def __init__(self, source: str, entrypoint: str, module_name: str | None = None) -> None:
+        self.error: Failure | None = None
+        self.batchable = False
+        self._target: Any = None
+        self._module: Any = None
+        self._raw = False  # DCF style: the callable gets Request(body), not the decoded input
+        self._apply: Callable[[Any], Any] = _not_loaded
+        self._apply_batch: Callable[[list[Any]], Any] = _not_loaded
+        file, self._attribute = entrypoint.split(":", 1)
+        try:
+            self._import(os.path.join(source, file), module_name)
+        except Exception as exc:
+            self.error = failure(exc, "ImportError")
+
+    def _import(self, path: str, module_name: str | None) -> None:
+        name = module_name or os.path.splitext(os.path.basename(path))[0]
+        spec = import_util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot import {path}")
+        module = import_util.module_from_spec(spec)
+        sys.modules[name] = module  # so pickles of classes defined there can find them
+        spec.loader.exec_module(module)
+        target = getattr(module, self._attribute, None)
+        if not callable(target):
+            raise ImportError(f"{os.path.basename(path)} has no callable {self._attribute}")
+        self._module, self._target = module, target
+        self._raw = inspect.isclass(target) or self._attribute == "Handler"
+        batch = None if self._raw else getattr(module, "apply_batch", None)
+        self.batchable = callable(batch)
+
+    def load(self) -> None:
+        """Run ``load()`` (or ``Handler()``) once; a failure answers every call later."""
+        if self.error is not None:
+            return
+        try:
+            self._load()
+        except Exception as exc:
+            self.error, self.batchable = failure(exc, "LoadingError"), False
+
+    def _load(self) -> None:
+        target: Any = self._target
+        if inspect.isclass(target):
+            instance: Any = target()  # DCF: __init__ loads, __call__(req) answers
+            self._apply = instance
+            return
+        loader = None if self._raw else getattr(self._module, "load", None)
+        state = loader() if callable(loader) else None
+        self._apply = _bind(target, state, callable(loader))
+        if self.batchable:
+            batch = _bind(self._module.apply_batch, state, callable(loader))
+            self._apply_batch = batch
+            if self._attribute == "apply_batch":
+                self._apply = lambda value: batch([value])[0]
+
+    def run_one(self, content_type: str, body: bytes, capture: bool) -> Outcome:
+        if self.error is not None:
+            return Outcome("json", b"null", 0.0, "" if capture else None, self.error)
+        with _captured(capture) as out:
+            start = time.perf_counter()
+            error: Failure | None = None
+            try:
+                value = Request(body) if self._raw else decode_input(content_type, body)
+                kind, encoded = encode_output(self._apply(value))
+            except Exception as exc:
+                kind, encoded, error = "json", b"null", failure(exc)
+            duration = time.perf_counter() - start
+        return Outcome(kind, encoded, duration, None if out is None else out.getvalue(), error)
+
+    def run_batch(self, calls: Sequence[tuple[str, bytes, bool]]) -> list[Outcome]:
+        """Run calls through ``apply_batch`` at once; one error fails the whole batch."""
+        with _captured(any(c[2] for c in calls)) as out:
+            start, error = time.perf_counter(), None
+            try:
+                values = self._apply_batch([decode_input(c[0], c[1]) for c in calls])
+                if not isinstance(values, (list, tuple)):
+                    kind = type(values).__name__
+                    raise TypeError(f"apply_batch returned a {kind}, not a list of outputs")
+                if len(values) != len(calls):
+                    got = f"{len(values)} outputs for {len(calls)} inputs"
+                    raise TypeError(f"apply_batch returned {got}")
+                encoded = [encode_output(v) for v in values]
+            except Exception as exc:
+                error, encoded = failure(exc), [("json", b"null")] * len(calls)
+            duration = time.perf_counter() - start
+        text = None if out is None else out.getvalue()
+        return [
+            Outcome(kind, body, duration, text if calls[i][2] else None, error)
+            for i, (kind, body) in enumerate(encoded)
+        ]
+
+
+def _not_loaded(value: Any) -> Any:
+    raise RuntimeError("the algorithm is not loaded yet")
+
+
+def _bind(fn: Callable[..., Any], state: Any, has_load: bool) -> Callable[[Any], Any]:
+    """``apply(input, state)`` gets the state; ``apply(input)`` is called as is."""
+    count, required = _positional(fn)
+    if count >= 2 and (has_load or required >= 2):
+        return lambda value: fn(value, state)
+    return fn

@@ -1,0 +1,256 @@
+"""One worker process seen from the gateway: spawn, frames over a socketpair, deadlines, death."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from modelport.adapters.runtime import worker
+from modelport.adapters.runtime.process import WorkerProcess, WorkerSpec, describe_exit
+from modelport.core.calls import CallError, CallRequest, CallResult, ContentType
+
+_TYPES = {t.value: t for t in ContentType}
+
+
+@dataclass(slots=True, eq=False)
+class Pending:
+    """A call waiting in a queue or sent to a worker."""
+
+    id: int
+    request: CallRequest
+    future: asyncio.Future[CallResult]
+    queued_at: float
+
+
+class StartFailed(Exception):
+    def __init__(self, error: CallError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def failed(pending: Pending, error: CallError, duration: float = 0.0) -> None:
+    if not pending.future.done():
+        pending.future.set_result(CallResult(ContentType.JSON, b"null", duration, error))
+
+
+class Replica(asyncio.Protocol):
+    """One worker process; states go ``starting`` → ``idle`` ⇄ ``busy`` → ``gone``.
+
+    Results arrive in the order calls were sent, so the head of ``inflight`` is the running
+    call (or, for an ``apply_batch`` frame, all of them) and no "started" message is needed.
+    As the socket's protocol it cuts frames from the byte stream without a reader task.
+    """
+
+    def __init__(
+        self,
+        spec: WorkerSpec,
+        on_idle: Callable[[Replica], None],
+        on_lost: Callable[[Replica, list[Pending]], None],
+    ) -> None:
+        self.spec, self._on_idle, self._on_lost = spec, on_idle, on_lost
+        self.state = "starting"
+        self.batchable = False
+        self.inflight: deque[Pending] = deque()
+        self.idle_since = 0.0
+        self._loop = asyncio.get_running_loop()
+        self._ready: asyncio.Future[Any] = self._loop.create_future()
+        self._batch = False  # the frame in flight runs through apply_batch
+        self._started = self._deadline = self._timeout = 0.0  # of the running call (or batch)
+        self._timer: asyncio.TimerHandle | None = None
+        self._transport: asyncio.Transport | None = None
+        self._process: WorkerProcess | None = None
+        self._buffer = bytearray()
+
+    @property
+    def exited(self) -> asyncio.Future[int] | None:
+        """The exit code once the process is reaped; ``None`` if it never started."""
+        return None if self._process is None else self._process.exited
+
+    @property
+    def unstarted(self) -> int:
+        return 0 if self._batch or not self.inflight else len(self.inflight) - 1
+
+    async def start(self) -> None:
+        """Spawn the worker and wait for its Ready frame; raises ``StartFailed``."""
+        parent, child = socket.socketpair()
+        try:
+            self._process = process = await WorkerProcess.spawn(self.spec, child.fileno())
+        except OSError as exc:
+            parent.close()
+            message = f"cannot start a worker: {exc}"
+            raise StartFailed(CallError(message, "LoadingError")) from exc
+        finally:
+            child.close()
+        if self.state == "gone":  # stopped while spawning
+            parent.close()
+            process.kill()
+        else:  # the transport owns the socket from here on
+            self._transport, _ = await self._loop.create_unix_connection(lambda: self, sock=parent)
+        try:
+            header = await asyncio.wait_for(asyncio.shield(self._ready), self.spec.start_timeout)
+        except TimeoutError:
+            self._discard()
+            limit = self.spec.start_timeout
+            message = f"the worker did not become ready within {limit} s"
+            raise StartFailed(CallError(message, "LoadingError", process.log_tail())) from None
+        if header is None:  # the connection closed first: stopped, or died while starting
+            self._discard()
+            what = describe_exit(await process.exited)
+            message = f"the worker {what} while starting (see the worker log)"
+            raise StartFailed(CallError(message, "LoadingError", process.log_tail()))
+        self.batchable = bool(header["batchable"])
+        self._idle()
+
+    def send(self, calls: list[Pending]) -> None:
+        """Hand a worker calls in one frame; it must be idle."""
+        assert self._transport is not None and not self.inflight
+        self.state = "busy"
+        self.inflight.extend(calls)
+        self._batch = worker.runs_as_batch(self.batchable, len(calls))
+        rows = [
+            [p.id, p.request.content_type.value, p.request.stdout, len(p.request.body)]
+            for p in calls
+        ]
+        self._transport.write(
+            worker.pack(worker.CALLS, {"calls": rows}, [p.request.body for p in calls])
+        )
+        self._arm(self._loop.time())
+
+    async def stop(self, grace: float) -> None:
+        """Shutdown frame, then SIGKILL after ``grace`` seconds; fails calls in flight."""
+        if self.state == "gone":
+            return
+        if not self._ready.done():
+            self._ready.set_result(None)  # start() wakes up, kills the worker and says so
+        elif self._transport is not None:
+            self._transport.write(worker.pack(worker.SHUTDOWN, {}))
+        for pending in self.inflight:
+            failed(pending, CallError("the algorithm's workers were stopped", "SystemExit"))
+        self.inflight.clear()
+        self._discard(kill=False)  # closing the transport flushes the Shutdown frame first
+        if self._process is not None:
+            try:
+                await asyncio.wait_for(asyncio.shield(self._process.exited), grace)
+            except TimeoutError:
+                self._process.kill()
+                await self._process.exited
+
+    def data_received(self, data: bytes) -> None:
+        buffer = self._buffer
+        buffer += data
+        while len(buffer) >= worker.PREFIX.size and self.state != "gone":
+            kind, head, size = worker.PREFIX.unpack_from(buffer)
+            end = worker.PREFIX.size + head + size
+            if len(buffer) < end:
+                return
+            header = json.loads(buffer[worker.PREFIX.size : worker.PREFIX.size + head])
+            payload = bytes(buffer[worker.PREFIX.size + head : end])
+            del buffer[:end]
+            self._frame(kind, header, payload)
+
+    def _frame(self, kind: int, header: Any, payload: bytes) -> None:
+        if kind == worker.RESULTS:
+            self._results(header["results"], payload)
+        elif kind == worker.READY and not self._ready.done():
+            self._ready.set_result(header)
+        elif kind == worker.BYE:
+            unstarted = list(self.inflight)
+            self.inflight.clear()
+            self._discard()
+            self._on_lost(self, unstarted)
+
+    def _results(self, rows: list[Any], payload: bytes) -> None:
+        offset = 0
+        for _id, content_type, size, duration, stdout, error in rows:
+            pending = self.inflight.popleft()
+            body = payload if len(rows) == 1 else payload[offset : offset + size]
+            offset += size
+            if not pending.future.done():
+                fault = CallError(*error) if error else None
+                result = CallResult(_TYPES[content_type], body, duration, fault, stdout)
+                pending.future.set_result(result)
+        if self.inflight:
+            self._arm(self._loop.time())  # the next call of the frame starts now
+        elif self.state == "busy":
+            self._idle()
+
+    def _idle(self) -> None:
+        self.state, self.idle_since = "idle", self._loop.time()
+        self._on_idle(self)
+
+    def _arm(self, now: float) -> None:
+        """Set the deadline of the running call, or of the whole batch (its shortest timeout).
+
+        The timer is only moved earlier, never cancelled per call: when it fires early it
+        re-arms for the deadline of whatever runs then, which keeps the hot path cheap.
+        """
+        running = self.inflight if self._batch else (self.inflight[0],)
+        self._timeout = min(p.request.timeout for p in running)
+        self._started, self._deadline = now, now + self._timeout
+        if self._timer is None or self._timer.when() > self._deadline:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = self._loop.call_at(self._deadline, self._check_deadline)
+
+    def _check_deadline(self) -> None:
+        self._timer = None
+        if self.state != "busy":
+            return
+        if self._loop.time() < self._deadline:
+            self._timer = self._loop.call_at(self._deadline, self._check_deadline)
+            return
+        self._timed_out(self._timeout)
+
+    def _running(self) -> tuple[list[Pending], list[Pending]]:
+        """Split calls in flight into the running ones and those not started."""
+        calls = list(self.inflight)
+        self.inflight.clear()
+        return (calls, []) if self._batch else (calls[:1], calls[1:])
+
+    def _timed_out(self, timeout: float) -> None:
+        running, unstarted = self._running()
+        elapsed = self._loop.time() - self._started
+        self._discard()
+        message = f"call exceeded its {round(timeout, 3)} s timeout; the worker was restarted"
+        for pending in running:
+            failed(pending, CallError(message, "TimeoutError"), elapsed)
+        self._on_lost(self, unstarted)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        """The worker died, unless we closed the connection."""
+        if not self._ready.done():
+            self._ready.set_result(None)
+        if self.state in ("gone", "starting"):
+            return
+        running, unstarted = self._running()
+        elapsed = self._loop.time() - self._started
+        self._discard(kill=False)
+        assert self._process is not None
+        # A worker that closed its socket but lingers gets killed; its exit code names the cause.
+        killer = self._loop.call_later(2.0, self._process.kill)
+
+        def answer(exited: asyncio.Future[int]) -> None:
+            killer.cancel()
+            what = describe_exit(exited.result())
+            message = f"the worker {what} during the call; the next call gets a fresh worker"
+            for pending in running:
+                failed(pending, CallError(message, "SystemExit"), elapsed)
+
+        self._process.exited.add_done_callback(answer)
+        self._on_lost(self, unstarted)
+
+    def _discard(self, kill: bool = True) -> None:
+        self.state = "gone"
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if kill and self._process is not None:
+            self._process.kill()
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None

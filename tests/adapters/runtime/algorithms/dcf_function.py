@@ -1,0 +1,2 @@
+def Handler(req):
+    return req.input.decode().upper()

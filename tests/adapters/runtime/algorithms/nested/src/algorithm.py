@@ -1,0 +1,5 @@
+from helpers import double
+
+
+def apply(input):
+    return double(input)

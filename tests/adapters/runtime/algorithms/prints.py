@@ -1,0 +1,7 @@
+import sys
+
+
+def apply(input):
+    print("hello from apply")
+    print("to stderr", file=sys.stderr)
+    return input

@@ -1,0 +1,9 @@
+import time
+
+
+def load():
+    time.sleep(30)
+
+
+def apply(input):
+    return input

@@ -1,0 +1,6 @@
+class Matrix:
+    pass
+
+
+def apply(input):
+    return Matrix()
