@@ -165,7 +165,7 @@ def wrk(url: str, connections: int, seconds: float, headers: dict[str, str]) -> 
             "wrk",
             f"-t{threads}",
             f"-c{connections}",
-            f"-d{seconds}s",
+            f"-d{int(seconds)}s",
             "--latency",
             "-s",
             str(script),
