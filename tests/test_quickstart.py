@@ -47,8 +47,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict
 
 
 def cli(env: dict[str, str], *args: str, stdin: str | None = None, cwd: Path | None = None) -> str:
-    done = subprocess.run([MODELPORT, *args], env=env, input=stdin, capture_output=True,
-                          text=True, cwd=cwd, timeout=600)
+    done = subprocess.run(
+        [MODELPORT, *args],
+        env=env,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=600,
+    )
     assert done.returncode == 0, (args, done.stdout, done.stderr)
     return done.stdout
 
@@ -70,8 +77,11 @@ def test_quick_start(server: tuple[str, dict[str, str]], tmp_path: Path) -> None
     assert "0.1.0" in cli(env, "publish", "admin/digits", "--minor")
     out = cli(env, "call", "admin/digits/0.1.*", stdin='{"x": 1}')
     assert json.loads(out) == {"y": 2}
-    r = httpx.post(f"{url}/v1/algo/admin/digits/0.1.0?timeout=30", content='{"x": 21}',
-                   headers={**headers, "Content-Type": "application/json"})
+    r = httpx.post(
+        f"{url}/v1/algo/admin/digits/0.1.0?timeout=30",
+        content='{"x": 21}',
+        headers={**headers, "Content-Type": "application/json"},
+    )
     assert r.json()["result"] == {"y": 42}
     assert "0.1.0" in cli(env, "versions", "admin/digits")
     assert sha[0][:12] in cli(env, "builds", "admin/digits")
@@ -82,8 +92,10 @@ def test_examples_are_published(server: tuple[str, dict[str, str]]) -> None:
     credentials = json.loads((Path(env["MODELPORT_HOME"]) / "credentials.json").read_text())
     headers = {"Authorization": credentials["api_key"]}
     deadline = time.monotonic() + 420  # sklearn_digits installs scikit-learn on first start
-    pending = {"hello": ("world", "Hello world"),
-               "sklearn_digits": ({"pixels": [0] * 20 + [16] * 24 + [0] * 20}, None)}
+    pending = {
+        "hello": ("world", "Hello world"),
+        "sklearn_digits": ({"pixels": [0] * 20 + [16] * 24 + [0] * 20}, None),
+    }
     while pending and time.monotonic() < deadline:
         for name, (given, expected) in list(pending.items()):
             r = httpx.post(f"{url}/v1/algo/admin/{name}/1.0.0", json=given, headers=headers)

@@ -10,11 +10,11 @@ import json
 import os
 import sys
 
-from modelport.adapters.runtime.pool import LocalRunner
 from starlette.types import ASGIApp
 
 from modelport.adapters.blobs.disk import DiskBlobs
 from modelport.adapters.envs import UvEnvironments
+from modelport.adapters.runtime.pool import LocalRunner
 from modelport.adapters.store.migrate import upgrade
 from modelport.adapters.store.sql import SqlStore
 from modelport.config import Settings

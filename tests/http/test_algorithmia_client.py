@@ -12,8 +12,11 @@ from tests.http import algorithms
 
 @pytest.fixture(scope="module")
 def client(live: Live) -> Algorithmia.client.Client:
-    for name, files in [("echo", algorithms.ECHO), ("raises", algorithms.RAISES),
-                        ("prints", algorithms.PRINTS)]:
+    for name, files in [
+        ("echo", algorithms.ECHO),
+        ("raises", algorithms.RAISES),
+        ("prints", algorithms.PRINTS),
+    ]:
         assert live.deploy(name, files)["status"] == "succeeded"
         live.publish(name)
     return Algorithmia.client(live.key, api_address=live.url)
@@ -34,8 +37,13 @@ def test_pipe_json_text_and_bytes(client: Algorithmia.client.Client) -> None:
 
 
 def test_version_forms(client: Algorithmia.client.Client, live: Live) -> None:
-    for ref in ["admin/echo", "admin/echo/latest", "admin/echo/0.1.0", "admin/echo/0.*",
-                "admin/echo/latestPrivate"]:
+    for ref in [
+        "admin/echo",
+        "admin/echo/latest",
+        "admin/echo/0.1.0",
+        "admin/echo/0.*",
+        "admin/echo/latestPrivate",
+    ]:
         if ref.endswith("latestPrivate"):
             continue  # echo is public; latestPrivate is tested with private versions elsewhere
         assert client.algo(ref).pipe("v").result == "v", ref
@@ -69,9 +77,11 @@ def test_algorithm_exception(client: Algorithmia.client.Client) -> None:
 
 
 def test_auth_header_forms(live: Live) -> None:
-    for client in [Algorithmia.client(f"Simple {live.key}", api_address=live.url),
-                   Algorithmia.client(api_address=live.url, bearer_token=live.key),
-                   Algorithmia.client(live.key, api_address=live.url + "/")]:
+    for client in [
+        Algorithmia.client(f"Simple {live.key}", api_address=live.url),
+        Algorithmia.client(api_address=live.url, bearer_token=live.key),
+        Algorithmia.client(live.key, api_address=live.url + "/"),
+    ]:
         assert client.algo("admin/echo").pipe("ok").result == "ok"
     with pytest.raises(Exception, match="401"):
         Algorithmia.client(api_address=live.url).algo("admin/echo").pipe("x")
@@ -84,8 +94,14 @@ def test_create_compile_publish_versions(client: Algorithmia.client.Client) -> N
     assert not algo.exists()
     created = algo.create(
         details={"label": "Made by client"},
-        settings={"source_visibility": "closed", "license": "apl", "network_access": "full",
-                  "pipeline_enabled": True, "environment": "cpu", "language": "python3"},
+        settings={
+            "source_visibility": "closed",
+            "license": "apl",
+            "network_access": "full",
+            "pipeline_enabled": True,
+            "environment": "cpu",
+            "language": "python3",
+        },
     )
     assert created["name"] == "made_by_client"
     assert created["details"]["label"] == "Made by client"

@@ -14,8 +14,11 @@ from tests.http import algorithms
 @pytest.fixture(scope="module")
 def deployed(live: Live) -> dict[str, str]:
     shas = {}
-    for name, files in [("c_echo", algorithms.ECHO), ("c_sleeps", algorithms.SLEEPS),
-                        ("c_raises", algorithms.RAISES)]:
+    for name, files in [
+        ("c_echo", algorithms.ECHO),
+        ("c_sleeps", algorithms.SLEEPS),
+        ("c_raises", algorithms.RAISES),
+    ]:
         build = live.deploy(name, files)
         assert build["status"] == "succeeded", build
         shas[name] = build["commit_sha"]
@@ -63,8 +66,9 @@ def test_versions_resolve(live: Live, deployed: dict[str, str], stranger: httpx.
     versions = live.http.get("/v1/algorithms/admin/c_echo/versions").json()["results"]
     assert [v["version_info"]["semantic_version"] for v in versions] == ["0.2.0", "0.1.0"]
     for spec in calls:
-        r = live.http.post(f"/v1/algo/admin/c_echo/{spec}", content="v",
-                           headers={"Content-Type": "text/plain"})
+        r = live.http.post(
+            f"/v1/algo/admin/c_echo/{spec}", content="v", headers={"Content-Type": "text/plain"}
+        )
         assert r.status_code == 200, (spec, r.text)
     # strangers see public versions only, and no build hashes
     assert stranger.post("/v1/algo/admin/c_echo/0.2.0", json=1).json()["result"] == 1
@@ -80,12 +84,21 @@ def test_versions_resolve(live: Live, deployed: dict[str, str], stranger: httpx.
 def test_hostile_input(live: Live, deployed: dict[str, str]) -> None:
     url = f"/v1/algo/admin/c_echo/{deployed['c_echo']}"
     cases = [
-        (dict(content=b"{not json", headers={"Content-Type": "application/json"}), 400,
-         "invalid_json"),
-        (dict(content=b"x", headers={"Content-Type": "image/x-unknown"}), 415,
-         "unsupported_content_type"),
-        (dict(content=b"x" * (2**20 + 1), headers={"Content-Type": "application/octet-stream"}),
-         413, "payload_too_large"),
+        (
+            dict(content=b"{not json", headers={"Content-Type": "application/json"}),
+            400,
+            "invalid_json",
+        ),
+        (
+            dict(content=b"x", headers={"Content-Type": "image/x-unknown"}),
+            415,
+            "unsupported_content_type",
+        ),
+        (
+            dict(content=b"x" * (2**20 + 1), headers={"Content-Type": "application/octet-stream"}),
+            413,
+            "payload_too_large",
+        ),
     ]
     for kwargs, status, code in cases:
         r = live.http.post(url, **kwargs)  # type: ignore[arg-type]
@@ -143,8 +156,9 @@ def test_publish_checks_the_sample(live: Live) -> None:
     broken = dict(algorithms.SCALE)
     broken["algorithm.py"] = broken["algorithm.py"].replace('"scale": 2', '"scale": 3')
     live.deploy("scale", broken)
-    r = live.http.post("/v1/algorithms/admin/scale/versions",
-                       json={"version_info": {"version_type": "minor"}})
+    r = live.http.post(
+        "/v1/algorithms/admin/scale/versions", json={"version_info": {"version_type": "minor"}}
+    )
     assert r.status_code == 400
     error = error_of(r)
     assert error["code"] == "sample_mismatch"
