@@ -173,7 +173,9 @@ def test_metrics_and_health(live: Live, deployed: dict[str, str]) -> None:
     assert "modelport_workers" in text
     assert live.http.get("/healthz").json() == {"status": "ok"}
     assert live.http.get("/readyz").json() == {"status": "ready"}
-    assert "/v1/algorithms/{owner}/{name}/versions" in live.http.get("/openapi.json").text
+    paths = live.http.get("/openapi.json").json()["paths"]
+    assert "/v1/algorithms/{owner}/{name}/versions" in paths
+    assert "/v1/algo/{owner}/{name}/{version}" in paths
 
 
 def error_of_call(response: httpx.Response) -> dict[str, str]:

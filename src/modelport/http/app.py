@@ -17,7 +17,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from modelport.errors import ModelportError
 from modelport.http import algorithms, system
-from modelport.http.calls import call_algorithm
+from modelport.http.calls import OPENAPI_PATHS, call_algorithm
 from modelport.http.statuses import error_response, handle_modelport_error
 from modelport.services.platform import Platform
 
@@ -54,6 +54,18 @@ async def _bad_request(request: Request, exc: Exception) -> Response:
     )
 
 
+def _document(app: FastAPI) -> None:
+    """The call routes are plain Starlette routes (the hot path); describe them in /docs."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            generate()["paths"].update(OPENAPI_PATHS)
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def build_app(
     platform: Platform, *, on_start: Callable[[], Coroutine[Any, Any, None]] | None = None
 ) -> ASGIApp:
@@ -81,6 +93,7 @@ def build_app(
         app.router.routes.append(
             Route("/v1/algo/{owner}/{name}" + suffix, call_algorithm, methods=["POST"])
         )
+    _document(app)
     app.include_router(algorithms.router)
     app.include_router(system.router)
     app.add_exception_handler(ModelportError, handle_modelport_error)

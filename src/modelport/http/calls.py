@@ -99,3 +99,51 @@ def _raw(result: CallResult) -> Response:
 
 def _json(value: object) -> Response:
     return Response(json.dumps(value), media_type="application/json")
+
+
+_PARAMS = [
+    {"name": "owner", "in": "path", "required": True, "schema": {"type": "string"}},
+    {"name": "name", "in": "path", "required": True, "schema": {"type": "string"}},
+    {
+        "name": "timeout",
+        "in": "query",
+        "schema": {"type": "number", "default": 300},
+        "description": "seconds, at most 3000",
+    },
+    {
+        "name": "stdout",
+        "in": "query",
+        "schema": {"type": "boolean"},
+        "description": "return what the call printed (owner only)",
+    },
+    {"name": "output", "in": "query", "schema": {"enum": ["raw", "void"]}},
+]
+_VERSION = {
+    "name": "version",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "latest, latestPrivate, 1.2.3, 1.2.*, 1.* or a 40-hex build hash",
+}
+_OPERATION = {
+    "tags": ["calls"],
+    "summary": "Call an algorithm",
+    "description": "The body is the input: JSON, text or bytes, by Content-Type. Answers"
+    ' {"result", "metadata": {"content_type", "duration"}}, or {"error": {"message",'
+    ' "error_type", "stacktrace"}} (HTTP 200) when the algorithm fails.',
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": {}},
+            "text/plain": {"schema": {"type": "string"}},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    },
+    "responses": {"200": {"description": "the result or the algorithm's error"}},
+}
+OPENAPI_PATHS = {
+    "/v1/algo/{owner}/{name}": {"post": {**_OPERATION, "parameters": _PARAMS}},
+    "/v1/algo/{owner}/{name}/{version}": {
+        "post": {**_OPERATION, "parameters": [*_PARAMS, _VERSION]}
+    },
+}
