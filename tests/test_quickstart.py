@@ -87,6 +87,16 @@ def test_quick_start(server: tuple[str, dict[str, str]], tmp_path: Path) -> None
     assert sha[0][:12] in cli(env, "builds", "admin/digits")
 
 
+def test_handler_template(server: tuple[str, dict[str, str]], tmp_path: Path) -> None:
+    """A DCF-style Handler(req) deploys, passes its sample check and answers raw bytes."""
+    _, env = server
+    cli(env, "init", "doubler", "--template", "handler", cwd=tmp_path)
+    cli(env, "deploy", "doubler", cwd=tmp_path)
+    assert "0.1.0" in cli(env, "publish", "admin/doubler", "--minor")
+    out = cli(env, "call", "admin/doubler/0.1.0", stdin='{"x": 3}')
+    assert json.loads(out) == {"y": 6}
+
+
 def test_examples_are_published(server: tuple[str, dict[str, str]]) -> None:
     url, env = server
     credentials = json.loads((Path(env["MODELPORT_HOME"]) / "credentials.json").read_text())
