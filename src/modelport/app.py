@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 
@@ -100,6 +101,9 @@ def serve(settings: Settings, *, examples: bool = True) -> None:
     from modelport.http.server import run
     from modelport.services.examples import deploy_examples
 
+    logger = logging.getLogger("modelport")
+    logger.addHandler(logging.StreamHandler(sys.stderr))
+    logger.setLevel(logging.INFO)
     platform = create_platform(settings)
     key = bootstrap(settings, platform)
     if key is not None:

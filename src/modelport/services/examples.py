@@ -81,4 +81,4 @@ async def _deploy(platform: Platform, caller: Principal, owner: str, folder: Tra
     await platform.calls.publish(
         caller, algorithm, "major", callability=Callability.PUBLIC, commit_sha=build.commit_sha
     )
-    log.warning("example %s/%s published as 1.0.0", owner, folder.name)
+    log.info("example %s/%s published as 1.0.0", owner, folder.name)
