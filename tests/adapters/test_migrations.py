@@ -10,7 +10,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from modelport.adapters.store import SqlStore, upgrade
 from modelport.adapters.store.engine import make_engine
@@ -64,6 +64,48 @@ def test_downgrade_to_base_and_up_again(url: str) -> None:
     assert table_names(url) == {*metadata.tables, "alembic_version"}
 
 
+def test_0002_keeps_the_accounts_and_keys_of_0001(url: str) -> None:
+    upgrade(url, "0001")
+    engine = make_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO accounts (id, name, kind, is_admin, created_at)"
+                    " VALUES ('a1', 'alice', 'user', false, '2026-01-01 00:00:00')"
+                )
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO api_keys (id, account_id, prefix, secret_hash, scopes, name,"
+                    " created_at) VALUES ('k1', 'a1', 'abc', 'h', '[\"algo:call\"]', 'laptop',"
+                    " '2026-01-01 00:00:00')"
+                )
+            )
+    finally:
+        engine.dispose()
+    upgrade(url)
+    assert schema_diffs(url) == []
+    store = SqlStore(url)
+    try:
+        alice = store.account_by_name("alice")
+        assert alice is not None and store.usage(alice.id) == 0
+        assert [k.prefix for k in store.keys_of(alice.id)] == ["abc"]
+        assert store.add_usage(alice.id, 5) == 5
+        assert store.organizations_of(alice.id) == [] and store.collections(alice.id) == []
+    finally:
+        store.close()
+    command.downgrade(alembic_config(url), "0001")
+    assert table_names(url) == {"accounts", "api_keys", "algorithms", "builds", "versions",
+                                "alembic_version"}  # fmt: skip
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM api_keys")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
 def test_the_store_does_not_migrate_by_itself(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'modelport.db'}"
     store = SqlStore(url)
@@ -90,3 +132,4 @@ def test_migrations_ship_inside_the_package() -> None:
     assert (MIGRATIONS / "env.py").is_file()
     assert (MIGRATIONS / "script.py.mako").is_file()
     assert list((MIGRATIONS / "versions").glob("0001_*.py"))
+    assert list((MIGRATIONS / "versions").glob("0002_*.py"))

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Column,
     DateTime,
@@ -78,6 +79,31 @@ accounts = Table(
     Column("kind", String(16), nullable=False),
     Column("is_admin", Boolean, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+    # Bytes of data files the account owns; changed only by atomic ``x = x + d`` updates.
+    Column("storage_bytes", BigInteger, nullable=False, default=0, server_default="0"),
+)
+
+# Which user accounts belong to which organisation accounts; the pair is the key.
+memberships = Table(
+    "memberships",
+    metadata,
+    Column("org_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    PrimaryKeyConstraint("org_id", "account_id"),
+)
+
+# Data collections (``data://owner/name``); the owner's name comes from a join with accounts.
+collections = Table(
+    "collections",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("owner_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    Column("name", NAME, nullable=False),
+    Column("acl", String(32), nullable=False),  # a ReadAcl value
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("owner_id", "name"),
 )
 
 api_keys = Table(
