@@ -1,16 +1,25 @@
-"""Accounts and API keys: the admin bootstrap, key issue, and who is calling.
+"""Accounts, organisations, scoped API keys and call tokens; and who is calling.
 
 A key reads ``mp_<prefix>_<secret>``; the store keeps the prefix (to find the row) and a
 SHA-256 of the secret. Keys are 190 bits of randomness, so a fast hash is enough and keeps
 authentication off the hot path's budget; results are cached for ``cache_ttl`` seconds so a
-call costs no database query.
+call costs no database query. Revoking a key drops it from this process's cache at once.
+
+A call token (``mpt_<payload>.<signature>``) lets an algorithm act for its caller: the payload
+is base64url JSON ``{"a": account id, "s": scopes, "g": "owner/name", "e": expiry}``, signed
+with HMAC-SHA256, so checking one needs no query beyond a cached account lookup. A token
+outlives neither its expiry (the call's timeout) nor a change of the secret.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
+import json
 import secrets
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -20,32 +29,55 @@ from datetime import UTC, datetime
 from modelport.core.model import Account, AccountKind, ApiKey
 from modelport.core.names import check_owner
 from modelport.core.ports import Store
-from modelport.errors import AccountNotFound, Conflict, Unauthorized
+from modelport.errors import AccountNotFound, Forbidden, InvalidInput, NotFound, Unauthorized
 
 ALL_SCOPES = frozenset({"algo:call", "algo:manage", "data:read", "data:write", "admin"})
+TOKEN_SCOPES = frozenset({"algo:call", "data:read", "data:write"})  # what a call token may carry
+TOKEN_PREFIX = "mpt_"  # noqa: S105  (a marker, not a secret)
 
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """The authenticated caller."""
+    """The authenticated caller: an account, its key's scopes, the organisations it belongs
+    to (names), and ``via``, the ``owner/name`` of the algorithm a call token acts from."""
 
     account: Account
     scopes: frozenset[str]
+    orgs: frozenset[str] = frozenset()
+    via: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        """An admin account, through a key that carries the ``admin`` scope."""
+        return self.account.is_admin and "admin" in self.scopes
+
+    def has(self, scope: str) -> bool:
+        return scope in self.scopes or "admin" in self.scopes
+
+    def require(self, scope: str) -> None:
+        """Raise ``Forbidden`` unless the key has ``scope`` (``admin`` implies every scope)."""
+        if not self.has(scope):
+            raise Forbidden(f"this API key lacks the {scope!r} scope")
 
     def owns(self, owner: str) -> bool:
-        return self.account.is_admin or self.account.name == owner
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
+        """May act as ``owner``: an admin, the account itself, or a member of that org."""
+        return self.is_admin or owner == self.account.name or owner in self.orgs
 
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
 def token_from_header(authorization: str | None) -> str:
-    """``KEY``, ``Simple KEY`` and ``Bearer TOKEN`` all name a key."""
+    """``KEY``, ``Simple KEY`` and ``Bearer TOKEN`` all name a key (or a call token)."""
     if not authorization or not authorization.strip():
         raise Unauthorized("authorization required: send 'Authorization: Simple YOUR_API_KEY'")
     scheme, _, rest = authorization.strip().partition(" ")
@@ -56,50 +88,181 @@ def token_from_header(authorization: str | None) -> str:
 
 class Accounts:
     def __init__(
-        self, store: Store, *, cache_ttl: float = 2.0, clock: Callable[[], float] = time.monotonic
+        self,
+        store: Store,
+        *,
+        token_secret: bytes | None = None,
+        cache_ttl: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
+        """``token_secret`` signs call tokens (a random one when None: valid in this process
+        only); ``clock`` ages the caches; ``wall_clock`` (Unix seconds) dates the tokens."""
         self._store = store
-        self._ttl = cache_ttl
-        self._clock = clock
-        self._cache: dict[str, tuple[float, Principal]] = {}
+        self._secret = token_secret if token_secret is not None else secrets.token_bytes(32)
+        self._ttl, self._clock, self._wall_clock = cache_ttl, clock, wall_clock
+        self._lock = threading.Lock()
+        self._keys: dict[str, tuple[float, Principal, str]] = {}  # key -> (until, who, key id)
+        self._members: dict[str, tuple[float, Account, frozenset[str]]] = {}  # by account id
+
+    # accounts and organisations
 
     def bootstrap_admin(self, name: str) -> str | None:
         """Create the admin account and its first key; return the key, or None if it exists."""
         if self._store.account_by_name(check_owner(name)) is not None:
             return None
-        self.create_account(name, is_admin=True)
+        self.create_user(name, is_admin=True)
         return self.create_key(name, ALL_SCOPES, "bootstrap")
 
-    def create_account(self, name: str, *, is_admin: bool = False) -> Account:
-        if self._store.account_by_name(check_owner(name)) is not None:
-            raise Conflict(f"account {name!r} exists")
-        account = Account(str(uuid.uuid4()), name, AccountKind.USER, is_admin, _now())
+    def create_account(
+        self, name: str, *, is_admin: bool = False, kind: AccountKind = AccountKind.USER
+    ) -> Account:
+        """Raises ``Conflict`` when the name is taken (by a user or an organisation)."""
+        account = Account(str(uuid.uuid4()), check_owner(name), kind, is_admin, datetime.now(UTC))
         self._store.add_account(account)
         return account
 
-    def create_key(self, owner: str, scopes: frozenset[str], name: str = "") -> str:
-        account = self._store.account_by_name(owner)
-        if account is None:
-            raise AccountNotFound(f"no account named {owner!r}")
+    def create_user(
+        self, name: str, *, is_admin: bool = False, caller: Principal | None = None
+    ) -> Account:
+        """A user account; ``caller`` (None: trusted code) must be an admin."""
+        if caller is not None and not caller.is_admin:
+            raise Forbidden("only an admin may create users")
+        return self.create_account(name, is_admin=is_admin)
+
+    def create_org(self, name: str, owner_name: str, *, caller: Principal | None = None) -> Account:
+        """An organisation whose first member is the user ``owner_name``."""
+        if caller is not None:
+            self._check_manager(caller, owner_name, "create organisations for")
+        owner = self._account(owner_name, AccountKind.USER)
+        org = self.create_account(name, kind=AccountKind.ORG)
+        self._store.add_member(org.id, owner.id)
+        self._forget(owner.id)
+        return org
+
+    def account(self, name: str) -> Account:
+        found = self._store.account_by_name(name)
+        if found is None:
+            raise AccountNotFound(f"no account named {name!r}")
+        return found
+
+    def add_member(self, org: str, user: str, *, caller: Principal | None = None) -> None:
+        if caller is not None:
+            self._check_manager(caller, org, "add members to")
+        org_account, member = self._account(org, AccountKind.ORG), self._account(user)
+        if member.kind != AccountKind.USER:
+            raise InvalidInput(f"{user!r} is an organisation; only users can be members")
+        self._store.add_member(org_account.id, member.id)
+        self._forget(member.id)
+
+    def remove_member(self, org: str, user: str, *, caller: Principal | None = None) -> None:
+        """Remove ``user`` from ``org``; a member may always leave."""
+        if caller is not None:  # leaving needs no rights over the organisation
+            leaving = caller.account.name == user
+            self._check_manager(caller, user if leaving else org, "remove members from")
+        org_account, member = self._account(org, AccountKind.ORG), self._account(user)
+        self._store.remove_member(org_account.id, member.id)
+        self._forget(member.id)
+
+    def members(self, org: str, *, caller: Principal | None = None) -> list[Account]:
+        if caller is not None and not caller.owns(org):
+            raise Forbidden(f"only members of {org} may list its members")
+        return self._store.members(self._account(org, AccountKind.ORG).id)
+
+    # keys
+
+    def create_key(
+        self, owner: str, scopes: frozenset[str], name: str = "", *, by: Principal | None = None
+    ) -> str:
+        """A new key for ``owner``, shown once. ``by`` (None: trusted code) must be ``owner``
+        or an admin, and hold every scope it gives."""
+        unknown = sorted(scopes - ALL_SCOPES)
+        if unknown or not scopes:
+            raise InvalidInput(
+                f"unknown scopes {unknown}" if unknown else "a key needs at least one scope",
+                allowed=sorted(ALL_SCOPES),
+            )
+        account = self.account(owner)
+        if by is not None:
+            if by.via is not None:
+                raise Forbidden("a call token cannot create API keys")
+            if by.account.id != account.id and not by.is_admin:
+                raise Forbidden(f"only {owner} or an admin may create keys for {owner}")
+            missing = sorted(s for s in scopes if not by.has(s))
+            if missing:
+                raise Forbidden(f"this API key lacks the scopes it would give: {missing}")
+        if "admin" in scopes and not account.is_admin:
+            raise InvalidInput(f"{owner} is not an admin account; its keys cannot carry 'admin'")
         prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(24)
+        digest, now = _digest(secret), datetime.now(UTC)
         self._store.add_key(
-            ApiKey(str(uuid.uuid4()), account.id, prefix, _digest(secret), scopes, name, _now())
+            ApiKey(str(uuid.uuid4()), account.id, prefix, digest, scopes, name, now)
         )
         return f"mp_{prefix}_{secret}"
 
+    def keys(self, account: str) -> list[ApiKey]:
+        """The keys of ``account``, newest first (revoked ones too)."""
+        return self._store.keys_of(self.account(account).id)
+
+    def revoke_key(self, caller: Principal, key_id: str) -> None:
+        """Revoke one of the caller's keys (an admin: any key); effective at once here."""
+        if caller.via is not None:
+            raise Forbidden("a call token cannot revoke API keys")
+        own = any(k.id == key_id for k in self._store.keys_of(caller.account.id))
+        if not own and not caller.is_admin:
+            raise NotFound(f"you have no API key {key_id!r}")
+        self._store.revoke_key(key_id, datetime.now(UTC))
+        with self._lock:
+            self._keys = {k: v for k, v in self._keys.items() if v[2] != key_id}
+
+    # call tokens
+
+    def call_token(self, principal: Principal, algorithm: str, ttl: float) -> str:
+        """A token acting as ``principal`` from inside ``algorithm`` for ``ttl`` seconds, with
+        the caller's ``algo:call``, ``data:read`` and ``data:write`` scopes at most."""
+        scopes = sorted(s for s in TOKEN_SCOPES if principal.has(s))
+        claims = {"a": principal.account.id, "s": scopes, "g": algorithm,
+                  "e": round(self._wall_clock() + ttl, 3)}  # fmt: skip
+        payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
+        return f"{TOKEN_PREFIX}{payload}.{self._sign(payload)}"
+
+    def _sign(self, payload: str) -> str:
+        return _b64(hmac.digest(self._secret, (TOKEN_PREFIX + payload).encode(), "sha256"))
+
+    def _verify(self, token: str) -> Principal:
+        invalid = Unauthorized("invalid token")
+        payload, _, signature = token.removeprefix(TOKEN_PREFIX).partition(".")
+        if not hmac.compare_digest(signature.encode(), self._sign(payload).encode()):
+            raise invalid
+        try:
+            claims = json.loads(_unb64(payload))
+            account_id, via, expiry = str(claims["a"]), str(claims["g"]), claims["e"]
+            scopes = frozenset(str(s) for s in claims["s"]) & TOKEN_SCOPES
+        except (binascii.Error, ValueError, TypeError, KeyError):
+            raise invalid from None
+        if not isinstance(expiry, int | float) or expiry <= self._wall_clock():
+            raise Unauthorized("call token expired: tokens live as long as the call that made them")
+        account, orgs = self._member(account_id)
+        return Principal(account, scopes, orgs, via)
+
+    # authentication
+
     def authenticate(self, authorization: str | None) -> Principal:
+        """The caller named by an ``Authorization`` header: an API key or a call token."""
         token = token_from_header(authorization)
+        if token.startswith(TOKEN_PREFIX):
+            return self._verify(token)
         now = self._clock()
-        hit = self._cache.get(token)
+        hit = self._keys.get(token)
         if hit is not None and hit[0] > now:
             return hit[1]
-        principal = self._lookup(token)
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[token] = (now + self._ttl, principal)
+        principal, key_id = self._lookup(token)
+        with self._lock:
+            self._keys = {} if len(self._keys) > 10_000 else self._keys
+            self._keys[token] = (now + self._ttl, principal, key_id)
         return principal
 
-    def _lookup(self, token: str) -> Principal:
+    def _lookup(self, token: str) -> tuple[Principal, str]:
         parts = token.split("_", 2)
         invalid = Unauthorized("unknown or invalid API key")
         if len(parts) != 3 or parts[0] != "mp":
@@ -109,7 +272,43 @@ class Accounts:
             raise invalid
         if not hmac.compare_digest(key.secret_hash, _digest(parts[2])):
             raise invalid
-        account = self._store.account_by_id(key.account_id)
+        account, orgs = self._member(key.account_id)
+        return Principal(account, key.scopes, orgs), key.id
+
+    def _member(self, account_id: str) -> tuple[Account, frozenset[str]]:
+        """An account and its organisations' names, cached for ``cache_ttl`` seconds."""
+        now = self._clock()
+        hit = self._members.get(account_id)
+        if hit is not None and hit[0] > now:
+            return hit[1], hit[2]
+        account = self._store.account_by_id(account_id)
         if account is None:
-            raise invalid
-        return Principal(account, key.scopes)
+            raise Unauthorized(f"account {account_id!r} no longer exists")
+        orgs = frozenset(o.name for o in self._store.organizations_of(account_id))
+        with self._lock:
+            self._members = {} if len(self._members) > 10_000 else self._members
+            self._members[account_id] = (now + self._ttl, account, orgs)
+        return account, orgs
+
+    def _forget(self, account_id: str) -> None:
+        """Drop what is cached about an account whose memberships changed."""
+        with self._lock:
+            self._members.pop(account_id, None)
+            self._keys = {k: v for k, v in self._keys.items() if v[1].account.id != account_id}
+
+    # rules
+
+    def _account(self, name: str, kind: AccountKind | None = None) -> Account:
+        found = self.account(name)
+        if kind is not None and found.kind != kind:
+            what = "a user" if kind == AccountKind.USER else "an organisation"
+            raise InvalidInput(f"{name!r} is not {what}")
+        return found
+
+    @staticmethod
+    def _check_manager(caller: Principal, owner: str, what: str) -> None:
+        if caller.via is not None:
+            raise Forbidden("a call token cannot change accounts")
+        caller.require("algo:manage")
+        if not caller.owns(owner):
+            raise Forbidden(f"{caller.account.name} may not {what} {owner}")
