@@ -36,6 +36,7 @@ def request(
     content_type: ContentType = ContentType.JSON,
     timeout: float = 10.0,
     stdout: bool = False,
+    token: str = "",
 ) -> CallRequest:
     if isinstance(value, bytes):
         body = value
@@ -43,12 +44,29 @@ def request(
         body = str(value).encode()
     else:
         body = json.dumps(value).encode()
-    return CallRequest(content_type, body, timeout, stdout)
+    return CallRequest(content_type, body, timeout, stdout, token)
 
 
 def value(result: CallResult) -> Any:
     assert result.error is None, result.error
     return json.loads(result.result_json)
+
+
+def interpreters() -> list[Path]:
+    """Other Pythons on this machine (pyenv's, say), 3.8 and newer, to host workers."""
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    found = sorted(root.glob("3.*/bin/python3")) if root.is_dir() else []
+    return [p for p in found if p.parent.parent.name.split(".")[1].isdigit()
+            and int(p.parent.parent.name.split(".")[1]) >= 8]  # fmt: skip
+
+
+def bare_pythons() -> list[Path]:
+    """This interpreter's base (outside the virtual environment) and the others found: like
+    users' environments, they have no modelport installed (a test skips one that has)."""
+    version = f"python{sys.version_info[0]}.{sys.version_info[1]}"
+    base = Path(sys.base_prefix, "bin", version)
+    found = {p.resolve(): p for p in [base, *interpreters()] if p.exists()}
+    return list(found.values())
 
 
 def children() -> set[int]:

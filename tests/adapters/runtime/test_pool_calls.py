@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -15,7 +14,7 @@ from modelport.core.calls import ContentType
 from modelport.core.manifest import Batching
 from modelport.core.ports import Deployment
 from modelport.errors import Busy
-from tests.adapters.runtime.harness import deployment, request, run, value
+from tests.adapters.runtime.harness import deployment, interpreters, request, run, value
 
 
 def test_json_text_and_binary_inputs() -> None:
@@ -42,14 +41,6 @@ def test_entrypoint_in_a_subfolder_imports_its_neighbours() -> None:
         assert value(await runner.call(nested, request(21))) == 42
 
     run(body)
-
-
-def interpreters() -> list[Path]:
-    """Other Pythons on this machine (pyenv's, say), 3.8 and newer, to host workers."""
-    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
-    found = sorted(root.glob("3.*/bin/python3")) if root.is_dir() else []
-    return [p for p in found if p.parent.parent.name.split(".")[1].isdigit()
-            and int(p.parent.parent.name.split(".")[1]) >= 8]  # fmt: skip
 
 
 @pytest.mark.parametrize("python", interpreters() or [None], ids=str)

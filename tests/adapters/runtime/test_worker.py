@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 
 import pytest
 
@@ -13,9 +14,10 @@ from tests.adapters.runtime.harness import ALGORITHMS
 
 
 def test_frames_round_trip() -> None:
-    frame = worker.pack(worker.CALLS, {"calls": [[1, "json", False, 3]]}, [b"[1]"])
+    calls = {"calls": [[1, "json", False, 3, "tok"]]}  # id, content type, stdout, size, token
+    frame = worker.pack(worker.CALLS, calls, [b"[1]"])
     stream = io.BytesIO(frame + worker.pack(worker.SHUTDOWN, {}))
-    assert worker.read_frame(stream) == (worker.CALLS, {"calls": [[1, "json", False, 3]]}, b"[1]")
+    assert worker.read_frame(stream) == (worker.CALLS, calls, b"[1]")
     assert worker.read_frame(stream) == (worker.SHUTDOWN, {}, b"")
     assert worker.read_frame(stream) is None
 
@@ -78,3 +80,19 @@ def test_runs_as_batch_only_for_batchable_frames_of_several_calls() -> None:
     assert worker.runs_as_batch(True, 2)
     assert not worker.runs_as_batch(True, 1)
     assert not worker.runs_as_batch(False, 16)
+
+
+def test_identity_sets_the_token_and_puts_the_worker_s_own_keys_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ALGORITHMIA_API_KEY", "the worker's own")  # from the manifest's env
+    monkeypatch.delenv("MODELPORT_API_KEY", raising=False)
+    identity = worker.Identity()
+    identity.enter("tok")
+    assert (os.environ["ALGORITHMIA_API_KEY"], os.environ["MODELPORT_API_KEY"]) == ("tok", "tok")
+    identity.leave()
+    assert os.environ["ALGORITHMIA_API_KEY"] == "the worker's own"
+    assert "MODELPORT_API_KEY" not in os.environ
+    identity.enter("")  # no caller: the worker's own keys stay
+    assert os.environ["ALGORITHMIA_API_KEY"] == "the worker's own"
+    identity.leave()

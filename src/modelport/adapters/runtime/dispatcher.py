@@ -82,7 +82,7 @@ class Dispatcher:
                     return
             for i, replica in enumerate(idle):
                 share = min(batch.max_size, -(-len(queue) // (len(idle) - i)))
-                calls = [queue.popleft() for _ in range(share)]
+                calls = self._take(share, replica.batchable)
                 calls = [p for p in calls if not p.future.done()]
                 if calls:
                     replica.send(calls)
@@ -90,6 +90,24 @@ class Dispatcher:
                 if not queue:
                     return
         self._grow()
+
+    def _take(self, count: int, one_token: bool) -> list[Pending]:
+        """Up to ``count`` calls from the head of the queue, in order.
+
+        For a worker that batches, only calls with the head's token (one caller): an
+        ``apply_batch`` runs with one identity. The others keep their places in the queue.
+        """
+        queue = self.queue
+        if not one_token:
+            return [queue.popleft() for _ in range(count)]
+        head = queue.popleft()
+        token, calls = head.request.token, [head]
+        others: list[Pending] = []
+        while queue and len(calls) < count:
+            pending = queue.popleft()
+            (calls if pending.request.token == token else others).append(pending)
+        queue.extendleft(reversed(others))
+        return calls
 
     def _filled(self) -> None:
         self._fill = None

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from modelport.adapters.runtime import worker
@@ -37,10 +38,12 @@ class LocalRunner:
         env: dict[str, str] | None = None,
         log_dir: Path | None = None,
         stop_grace: float = 2.0,
+        load_key: Callable[[Deployment], str] | None = None,
     ) -> None:
         self.idle_ttl, self.start_timeout = worker_idle_ttl, worker_start_timeout
         self.threads, self.log_dir, self.stop_grace = worker_threads, log_dir, stop_grace
         self.env = dict(env or {})
+        self.load_key = load_key  # a key for load(), minted per worker start
         self._dispatchers: dict[str, Dispatcher] = {}
         self._reaper: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # workers talk to one loop
@@ -60,6 +63,8 @@ class LocalRunner:
         )
         env.update(deployment.manifest.env)
         env.update(self.env)
+        if self.load_key is not None:
+            env[worker.LOAD_KEY] = self.load_key(deployment)
         return env
 
     def _argv(self, deployment: Deployment) -> list[str]:

@@ -112,12 +112,13 @@ class Replica(asyncio.Protocol):
         self.state = "busy"
         self.inflight.extend(calls)
         self._batch = worker.runs_as_batch(self.batchable, len(calls))
+        requests = [p.request for p in calls]
         rows = [
-            [p.id, p.request.content_type.value, p.request.stdout, len(p.request.body)]
-            for p in calls
+            [p.id, r.content_type.value, r.stdout, len(r.body), r.token]
+            for p, r in zip(calls, requests, strict=True)
         ]
         self._transport.write(
-            worker.pack(worker.CALLS, {"calls": rows}, [p.request.body for p in calls])
+            worker.pack(worker.CALLS, {"calls": rows}, [r.body for r in requests])
         )
         self._arm(self._loop.time())
 

@@ -9,10 +9,16 @@ frame format from here::
 
 A frame is ``!BII`` (kind, header length, payload length), a compact JSON header, then a raw
 payload, so call inputs and encoded results cross the socket without being re-encoded.
-Gateway → worker: CALLS ``{"calls": [[id, content_type, stdout, size], ...]}`` + the bodies,
-SHUTDOWN. Worker → gateway: READY ``{"pid", "batchable", "error"}``, RESULTS
+Gateway → worker: CALLS ``{"calls": [[id, content_type, stdout, size, token], ...]}`` + the
+bodies, SHUTDOWN. Worker → gateway: READY ``{"pid", "batchable", "error"}``, RESULTS
 ``{"results": [[id, content_type, size, duration, stdout, error], ...]}`` + the encoded
 results, BYE (retiring after running out of memory; calls not yet answered never started).
+
+A call's ``token`` (``""`` for none) is a short-lived key acting as the caller: while the call
+runs it is ``ALGORITHMIA_API_KEY`` and ``MODELPORT_API_KEY`` in ``os.environ``, so
+``Algorithmia.client()`` and ``modelport`` (the stdlib-only SDK in ``guest/``, last on
+``sys.path`` so an installed modelport wins) reach ``data://.my/...`` and other algorithms as
+the caller. Calls with different tokens never share an ``apply_batch``.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 
 PREFIX = struct.Struct("!BII")
 READY, CALLS, RESULTS, SHUTDOWN, BYE = 1, 2, 3, 4, 5
+KEY_VARIABLES = ("ALGORITHMIA_API_KEY", "MODELPORT_API_KEY")  # the caller's token, per call
+GUEST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "guest")  # ``import modelport``
 
 
 def _sibling(name: str) -> ModuleType:
@@ -77,35 +85,93 @@ def runs_as_batch(batchable: bool, count: int) -> bool:
     return batchable and count > 1
 
 
-def serve(sock: socket.socket, program: Program) -> int:
+LOAD_KEY = "MODELPORT_LOAD_KEY"
+
+
+class Identity:
+    """Makes a call's token the API key in ``os.environ`` while it runs.
+
+    ``leave()`` after a call with a token puts back the worker's own values (normally none),
+    undoing whatever the call set there too, so no caller's key outlives its call. A call
+    without a token costs nothing.
+    """
+
+    def __init__(self) -> None:
+        self._own = [(name, os.environ.get(name)) for name in KEY_VARIABLES]
+        self._entered = False
+
+    def enter(self, token: str) -> None:
+        if token:
+            self._entered = True
+            for name in KEY_VARIABLES:
+                os.environ[name] = token
+
+    def leave(self) -> None:
+        if self._entered:
+            self._entered = False
+            for name, value in self._own:
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+def serve(sock: socket.socket, program: Program, identity: Identity | None = None) -> int:
     """Answer Calls frames until Shutdown, end of stream, or running out of memory."""
     header = {"pid": os.getpid(), "batchable": program.batchable, "error": program.error}
     sock.sendall(pack(READY, header))
+    identity = identity or Identity()
     with sock.makefile("rb") as stream:
         while (frame := read_frame(stream)) is not None and frame[0] == CALLS:
             calls, offset = [], 0
-            for call_id, content_type, capture, size in frame[1]["calls"]:
-                calls.append((call_id, content_type, frame[2][offset : offset + size], capture))
+            for call_id, content_type, capture, size, token in frame[1]["calls"]:
+                body = frame[2][offset : offset + size]
+                calls.append((call_id, content_type, body, capture, token))
                 offset += size
-            if not _answer(sock, program, calls):
+            if not _answer(sock, program, identity, calls):
                 # The heap may be left in a bad state: retire; unstarted calls go elsewhere.
                 sock.sendall(pack(BYE, {"reason": "out of memory"}))
                 return 1
     return 0
 
 
-def _answer(sock: socket.socket, program: Program, calls: list[Any]) -> bool:
+def _answer(sock: socket.socket, program: Program, identity: Identity, calls: list[Any]) -> bool:
     """Run one frame's calls, streaming results; ``False`` when memory ran out."""
     if runs_as_batch(program.batchable, len(calls)):
-        outcomes = program.run_batch([c[1:] for c in calls])
+        outcomes = _run_batch(program, identity, calls)
         sock.sendall(_results([c[0] for c in calls], outcomes))
-        return not _out_of_memory(outcomes[0])
-    for call_id, content_type, body, capture in calls:
-        outcome = program.run_one(content_type, body, capture)
+        return not any(_out_of_memory(o) for o in outcomes)
+    for call_id, content_type, body, capture, token in calls:
+        identity.enter(token)
+        try:
+            outcome = program.run_one(content_type, body, capture)
+        finally:
+            identity.leave()
         sock.sendall(_results([call_id], [outcome]))
         if _out_of_memory(outcome):
             return False
     return True
+
+
+def _run_batch(program: Program, identity: Identity, calls: list[Any]) -> list[Outcome]:
+    """One ``apply_batch`` per token (the dispatcher sends one), outcomes in frame order."""
+    groups: dict[str, list[int]] = {}
+    for i, call in enumerate(calls):
+        groups.setdefault(call[4], []).append(i)
+    outcomes: list[Any] = [None] * len(calls)
+    for token, indices in groups.items():
+        identity.enter(token)
+        try:
+            if len(indices) == 1:
+                _id, content_type, body, capture, _token = calls[indices[0]]
+                answers = [program.run_one(content_type, body, capture)]
+            else:
+                answers = program.run_batch([calls[i][1:4] for i in indices])
+        finally:
+            identity.leave()
+        for k, i in enumerate(indices):  # no zip(strict=): workers run on Python 3.8 too
+            outcomes[i] = answers[k]
+    return outcomes
 
 
 def _out_of_memory(outcome: Outcome) -> bool:
@@ -150,15 +216,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     folder = os.path.dirname(os.path.join(source, args.entrypoint.split(":", 1)[0]))
     # This file's folder holds modules named like user code might be; only the source counts.
     rest = [p for p in sys.path if p and os.path.abspath(p) not in (here, source, folder)]
-    sys.path[:] = [*dict.fromkeys([folder, source]), *rest]
+    # The stdlib-only SDK comes last, so a modelport installed in the environment wins.
+    sys.path[:] = [*dict.fromkeys([folder, source]), *rest, GUEST]
     if args.check:
         return check(source, args.entrypoint)
     sock = socket.socket(fileno=args.fd)
     sock.set_inheritable(False)  # processes the algorithm starts must not hold it open
     program = Program(source, args.entrypoint)
+    # load() acts as the algorithm's owner (``data://.my/...`` is the owner's data); that key
+    # is removed from the environment once load() returns
+    identity = Identity()
+    identity.enter(os.environ.pop(LOAD_KEY, ""))
     program.load()
+    identity.leave()
     try:
-        return serve(sock, program)
+        return serve(sock, program, identity)
     finally:
         sock.close()
 
