@@ -1,1 +1,1 @@
-pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.server"]
+pytest_plugins = ["tests.fixtures.postgres", "tests.fixtures.s3", "tests.fixtures.server"]

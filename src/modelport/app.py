@@ -9,7 +9,9 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import sys
+from collections.abc import Callable
 
 from starlette.types import ASGIApp
 
@@ -20,12 +22,16 @@ from modelport.adapters.store.migrate import upgrade
 from modelport.adapters.store.sql import SqlStore
 from modelport.config import Settings
 from modelport.core.metrics import Metrics
+from modelport.core.ports import Blobs, Deployment
 from modelport.http.app import build_app
-from modelport.services.accounts import Accounts
+from modelport.services.accounts import Accounts, Principal
 from modelport.services.builds import Builds
 from modelport.services.calls import Calls
+from modelport.services.data import Data
 from modelport.services.platform import Platform
 from modelport.services.registry import Registry
+
+LOAD_SCOPES = frozenset({"data:read", "algo:call"})
 
 
 def create_platform(settings: Settings) -> Platform:
@@ -34,20 +40,21 @@ def create_platform(settings: Settings) -> Platform:
     url = settings.database_url_or_default
     upgrade(url)
     store = SqlStore(url)
+    accounts = Accounts(store, token_secret=token_secret(settings), cache_ttl=settings.cache_ttl)
     runner = LocalRunner(
         worker_idle_ttl=settings.worker_idle_ttl,
         worker_start_timeout=settings.worker_start_timeout,
         worker_threads=settings.worker_threads,
         env={"MODELPORT_API": settings.base_url, "ALGORITHMIA_API": settings.base_url},
         log_dir=settings.home / "logs",
+        load_key=_load_key(accounts, ttl=settings.worker_start_timeout + 60),
     )
     envs = UvEnvironments(
         settings.envs_path, default_python=settings.python, find_links=settings.find_links
     )
     registry = Registry(store)
-    builds = Builds(
-        store, DiskBlobs(settings.blobs_path), envs, runner, workdir=settings.builds_path
-    )
+    blobs = _file_blobs(settings, DiskBlobs(settings.blobs_path))
+    builds = Builds(store, blobs, envs, runner, workdir=settings.builds_path)
     builds.fail_interrupted()
     metrics = Metrics()
     metrics.gauge(
@@ -58,7 +65,7 @@ def create_platform(settings: Settings) -> Platform:
     return Platform(
         store=store,
         runner=runner,
-        accounts=Accounts(store, cache_ttl=settings.cache_ttl),
+        accounts=accounts,
         registry=registry,
         builds=builds,
         calls=Calls(
@@ -66,8 +73,12 @@ def create_platform(settings: Settings) -> Platform:
             builds,
             runner,
             metrics,
+            tokens=accounts.call_token,
             cache_ttl=settings.cache_ttl,
             max_timeout=settings.max_timeout,
+        ),
+        data=Data(
+            store, blobs, max_file_bytes=settings.max_file_bytes, quota_bytes=settings.quota_bytes
         ),
         metrics=metrics,
         base_url=settings.base_url,
@@ -75,6 +86,52 @@ def create_platform(settings: Settings) -> Platform:
         default_timeout=settings.default_timeout,
         max_timeout=settings.max_timeout,
     )
+
+
+def _load_key(accounts: Accounts, *, ttl: float) -> Callable[[Deployment], str]:
+    """A read-only key for a worker's ``load()``: it acts as the algorithm's owner."""
+
+    def mint(deployment: Deployment) -> str:
+        algorithm = deployment.key.split("@", 1)[0]
+        owner = accounts.account(algorithm.split("/", 1)[0])
+        return accounts.call_token(Principal(owner, LOAD_SCOPES), algorithm, ttl)
+
+    return mint
+
+
+def _file_blobs(settings: Settings, disk: Blobs) -> Blobs:
+    """Where sources and data files live: S3 when a bucket is set, else the local disk."""
+    if settings.s3_bucket is None:
+        return disk
+    from modelport.adapters.blobs.s3 import S3Blobs
+
+    return S3Blobs(
+        settings.s3_bucket,
+        endpoint_url=settings.s3_endpoint,
+        prefix=settings.s3_prefix,
+        staging=settings.home / "staging",
+    )
+
+
+def token_secret(settings: Settings) -> bytes:
+    """The key that signs call tokens: ``settings.secret_key``, else ``home/secret.key``,
+    generated (mode 600) at the first start and reused after, so restarts keep tokens valid."""
+    if settings.secret_key:
+        return settings.secret_key.encode()
+    path = settings.secret_key_path
+    if not path.exists():
+        # Written aside, then linked into place: two first starts agree on one secret.
+        draft = path.with_name(f".secret.key.{os.getpid()}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_hex(32) + "\n")
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return path.read_bytes().strip()
 
 
 def create_app(settings: Settings) -> ASGIApp:

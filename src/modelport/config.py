@@ -26,9 +26,16 @@ class Settings(BaseSettings):
     public_url: str | None = None  # how clients reach this server; default http://host:port
 
     admin_user: str = "admin"
+    # Signs the call tokens workers act with; default: generated once into home/secret.key.
+    secret_key: str | None = None
     python: str = sys.executable  # interpreter for builds that do not name a python
     find_links: str | None = None  # extra wheel folder for environment installs
     max_body_bytes: int = 10 * 2**20
+    max_file_bytes: int = 5 * 2**30  # one data file
+    quota_bytes: int = 100 * 2**30  # data stored per account
+    s3_bucket: str | None = None  # store files in S3 instead of blobs_dir
+    s3_endpoint: str | None = None  # e.g. http://127.0.0.1:8333 for an S3-compatible server
+    s3_prefix: str = ""
     default_timeout: float = 300.0
     max_timeout: float = 3000.0
     worker_idle_ttl: float = 600.0
@@ -51,6 +58,10 @@ class Settings(BaseSettings):
     @property
     def builds_path(self) -> Path:
         return self.home / "builds"
+
+    @property
+    def secret_key_path(self) -> Path:
+        return self.home / "secret.key"
 
     @property
     def credentials_path(self) -> Path:

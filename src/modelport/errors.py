@@ -83,6 +83,18 @@ class PayloadTooLarge(ModelportError):
     code = "payload_too_large"
 
 
+class QuotaExceeded(ModelportError):
+    """The account would store more bytes than its quota allows."""
+
+    code = "quota_exceeded"
+
+
+class StorageError(ModelportError):
+    """The file store (disk or S3) refused or failed a request."""
+
+    code = "storage_error"
+
+
 class Busy(ModelportError):
     """The build's queue is full; retry later."""
 

@@ -22,6 +22,18 @@ from modelport.client.archive import pack
 from modelport.client.calls import Algo, AlgorithmError, Response
 from modelport.client.client import Client
 from modelport.client.credentials import Credentials
+from modelport.client.data import DataDirectory, DataFile, Entry
 from modelport.client.deploy import read_manifest
 
-__all__ = ["Algo", "AlgorithmError", "Client", "Credentials", "Response", "pack", "read_manifest"]
+__all__ = [
+    "Algo",
+    "AlgorithmError",
+    "Client",
+    "Credentials",
+    "DataDirectory",
+    "DataFile",
+    "Entry",
+    "Response",
+    "pack",
+    "read_manifest",
+]

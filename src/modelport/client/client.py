@@ -16,8 +16,10 @@ from typing import Any
 
 import httpx
 
+from modelport.client.accounts import AccountsMixin
 from modelport.client.calls import Algo
 from modelport.client.credentials import Credentials
+from modelport.client.data import DataMixin
 from modelport.client.deploy import deploy
 from modelport.core.names import AlgorithmRef
 from modelport.core.versions import parse_bump
@@ -48,7 +50,7 @@ _BY_STATUS: dict[int, type[ModelportError]] = {
 _CHUNK = 64 * 1024
 
 
-class Client:
+class Client(AccountsMixin, DataMixin):
     """A modelport server, reached with one API key (see ``modelport.client`` for an example)."""
 
     def __init__(

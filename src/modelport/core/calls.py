@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 
@@ -23,6 +23,8 @@ class CallRequest:
     body: bytes
     timeout: float
     stdout: bool = False
+    # a short-lived key acting as the caller, for data and nested calls; never printed
+    token: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,3 +80,23 @@ class Version:
     sample_input: Any = None
     sample_output: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+class ReadAcl(StrEnum):
+    """Who may read a collection, in the v1 API's ``{"acl": {"read": [...]}}`` terms."""
+
+    PRIVATE = "private"  # {"read": []}: the owner (and its organisation's members)
+    MY_ALGORITHMS = "my_algorithms"  # {"read": ["algo://.my/*"]}: also the owner's algorithms
+    PUBLIC = "public"  # {"read": ["user://*"]}: anyone with a key
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    """A named folder tree of files, ``data://owner/name/...``."""
+
+    id: str
+    owner_id: str
+    owner: str
+    name: str
+    acl: ReadAcl
+    created_at: datetime

@@ -9,11 +9,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
 from modelport.core.calls import CallRequest, CallResult
 from modelport.core.manifest import Manifest
-from modelport.core.model import Account, Algorithm, ApiKey, Build, Version
+from modelport.core.model import Account, Algorithm, ApiKey, Build, Collection, Version
 
 Log = Callable[[str], None]
 
@@ -51,11 +51,48 @@ class Store(Protocol):
     def versions(self, algorithm_id: str) -> list[Version]:
         """Newest first."""
 
+    # accounts beyond the first: organisations and their members
+    def accounts(self) -> list[Account]: ...
+    def add_member(self, org_id: str, account_id: str) -> None:
+        """Idempotent; raises ``AccountNotFound`` for unknown ids."""
+
+    def remove_member(self, org_id: str, account_id: str) -> None: ...
+    def members(self, org_id: str) -> list[Account]: ...
+    def organizations_of(self, account_id: str) -> list[Account]: ...
+
+    # collections, and the bytes each account stores
+    def add_collection(self, collection: Collection) -> None:
+        """Raises ``Conflict`` when ``owner/name`` exists."""
+
+    def collection(self, owner: str, name: str) -> Collection | None: ...
+    def collections(self, owner_id: str) -> list[Collection]:
+        """By name."""
+
+    def update_collection(self, collection: Collection) -> None: ...
+    def delete_collection(self, collection_id: str) -> None: ...
+    def add_usage(self, account_id: str, delta: int) -> int:
+        """Add ``delta`` (may be negative) to the bytes the account stores; the new total."""
+
+    def usage(self, account_id: str) -> int: ...
+
     def close(self) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class BlobInfo:
+    """A stored file: its key (or, in listings, its name in the folder), size and time."""
+
+    key: str
+    size: int
+    modified: datetime
+
+
 class Blobs(Protocol):
-    """Opaque bytes by key (``sources/<sha>.tar.gz``); writes are atomic."""
+    """Files by key (``sources/<sha>.tar.gz``, ``data/alice/digits/model.dat``).
+
+    Writes are atomic: a reader sees the old content or the new, never a part, and an upload
+    that fails leaves nothing behind. Large files stream: nothing here holds one in memory.
+    """
 
     def put(self, key: str, data: bytes) -> None: ...
     def get(self, key: str) -> bytes:
@@ -63,6 +100,25 @@ class Blobs(Protocol):
 
     def exists(self, key: str) -> bool: ...
     def delete(self, key: str) -> None: ...
+    def staging(self) -> Path:
+        """A folder for spooling uploads; on disk it shares the blobs' filesystem."""
+
+    def put_file(self, key: str, source: Path) -> BlobInfo:
+        """Store the file at ``source`` as ``key`` atomically; ``source`` is consumed."""
+
+    def open(self, key: str) -> BinaryIO:
+        """A readable stream of the blob; raises ``NotFound``."""
+
+    def stat(self, key: str) -> BlobInfo | None: ...
+    def list(self, prefix: str) -> tuple[list[str], list[BlobInfo]]:
+        """The folder ``prefix`` (ending in ``/``): sub-folder names, and files by name."""
+
+    def make_folder(self, prefix: str) -> None:
+        """Make an empty folder exist (a marker object on S3)."""
+
+    def folder_exists(self, prefix: str) -> bool: ...
+    def delete_tree(self, prefix: str) -> int:
+        """Delete the folder ``prefix`` and all below it; the number of files deleted."""
 
 
 class Environments(Protocol):

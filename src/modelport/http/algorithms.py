@@ -30,6 +30,13 @@ def _caller(request: Request) -> Principal:
     return _platform(request).accounts.authenticate(request.headers.get("authorization"))
 
 
+def _manager(request: Request) -> Principal:
+    """A caller whose key may change algorithms (the ``algo:manage`` scope)."""
+    caller = _caller(request)
+    caller.require("algo:manage")
+    return caller
+
+
 def _mapping(value: object, what: str) -> dict[str, Any]:
     if value is None:
         return {}
@@ -60,7 +67,7 @@ def list_algorithms(request: Request) -> dict[str, Any]:
 
 @router.post("/algorithms/{owner}")
 async def create_algorithm(owner: str, request: Request) -> dict[str, Any]:
-    p, caller = _platform(request), _caller(request)
+    p, caller = _platform(request), _manager(request)
     data = _mapping(await read_json(request, p.max_body_bytes), "the request body")
     name = data.get("name")
     if not isinstance(name, str):
@@ -84,7 +91,7 @@ def get_algorithm(owner: str, name: str, request: Request) -> dict[str, Any]:
 
 @router.put("/algorithms/{owner}/{name}")
 async def update_algorithm(owner: str, name: str, request: Request) -> dict[str, Any]:
-    p, caller = _platform(request), _caller(request)
+    p, caller = _platform(request), _manager(request)
     algorithm = await asyncio.to_thread(p.registry.get_managed, caller, owner, name)
     if request.headers.get("content-type", "").startswith("application/json"):
         data = _mapping(await read_json(request, p.max_body_bytes), "the request body")
@@ -99,7 +106,7 @@ async def update_algorithm(owner: str, name: str, request: Request) -> dict[str,
 
 @router.delete("/algorithms/{owner}/{name}", status_code=204)
 async def delete_algorithm(owner: str, name: str, request: Request) -> Response:
-    p, caller = _platform(request), _caller(request)
+    p, caller = _platform(request), _manager(request)
     algorithm = await asyncio.to_thread(p.registry.get_managed, caller, owner, name)
     await asyncio.to_thread(p.registry.delete, algorithm)
     p.calls.forget()
@@ -109,7 +116,7 @@ async def delete_algorithm(owner: str, name: str, request: Request) -> Response:
 @router.post("/algorithms/{owner}/{name}/builds")
 async def upload_build(owner: str, name: str, request: Request, wait: bool = False) -> Response:
     """Upload the source folder as a gzip tar and build it (202 while the build runs)."""
-    p, caller = _platform(request), _caller(request)
+    p, caller = _platform(request), _manager(request)
     algorithm = await asyncio.to_thread(p.registry.get_managed, caller, owner, name)
     archive = await read_body(request, MAX_SOURCE_UPLOAD)
     build = await asyncio.to_thread(p.builds.upload, algorithm, archive)
@@ -125,7 +132,7 @@ async def upload_build(owner: str, name: str, request: Request, wait: bool = Fal
 @router.post("/algorithms/{owner}/{name}/compile")
 async def compile_algorithm(owner: str, name: str, request: Request) -> dict[str, Any]:
     """Build the newest uploaded source (a starter algorithm if none was uploaded)."""
-    p, caller = _platform(request), _caller(request)
+    p, caller = _platform(request), _manager(request)
     algorithm = await asyncio.to_thread(p.registry.get_managed, caller, owner, name)
     if algorithm.source_sha is None:
         build = await asyncio.to_thread(p.builds.upload, algorithm, starter_archive(name))
@@ -160,7 +167,7 @@ def get_build_logs(owner: str, name: str, sha: str, request: Request) -> dict[st
 @router.post("/algorithms/{owner}/{name}/versions")
 async def publish(owner: str, name: str, request: Request) -> dict[str, Any]:
     """Publish a build as the next semantic version, after its sample check."""
-    p, caller = _platform(request), _caller(request)
+    p, caller = _platform(request), _manager(request)
     data = _mapping(await read_json(request, p.max_body_bytes), "the request body")
     info = _mapping(data.get("version_info"), "version_info")
     settings = _mapping(data.get("settings"), "settings")

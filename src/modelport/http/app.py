@@ -16,7 +16,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from modelport.errors import ModelportError
-from modelport.http import algorithms, system
+from modelport.http import accounts, algorithms, data, system
 from modelport.http.calls import OPENAPI_PATHS, call_algorithm
 from modelport.http.statuses import error_response, handle_modelport_error
 from modelport.services.platform import Platform
@@ -95,6 +95,8 @@ def build_app(
         )
     _document(app)
     app.include_router(algorithms.router)
+    app.include_router(accounts.router)
+    app.include_router(data.router)
     app.include_router(system.router)
     app.add_exception_handler(ModelportError, handle_modelport_error)
     app.add_exception_handler(404, _not_found)

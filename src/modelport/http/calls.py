@@ -37,6 +37,7 @@ def _timeout(raw: str | None) -> float | None:
 async def call_algorithm(request: Request) -> Response:
     platform: Platform = request.app.state.platform
     caller = platform.accounts.authenticate(request.headers.get("authorization"))
+    caller.require("algo:call")
     params = request.path_params
     query = request.query_params
     output = query.get("output")

@@ -29,8 +29,10 @@ STATUS_BY_CODE: dict[str, int] = {
     "build_failed": 400,
     "environment_failed": 400,
     "payload_too_large": 413,
+    "quota_exceeded": 413,
     "unsupported_content_type": 415,
     "busy": 503,
+    "storage_error": 503,
     "internal": 500,
 }
 

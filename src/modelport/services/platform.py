@@ -10,6 +10,7 @@ from modelport.core.ports import Runner, Store
 from modelport.services.accounts import Accounts
 from modelport.services.builds import Builds
 from modelport.services.calls import Calls
+from modelport.services.data import Data
 from modelport.services.registry import Registry
 
 
@@ -21,6 +22,7 @@ class Platform:
     registry: Registry
     builds: Builds
     calls: Calls
+    data: Data
     metrics: Metrics
     base_url: str
     max_body_bytes: int
