@@ -86,7 +86,7 @@ def main() -> None:
                     client.stream("GET", "/v1/data/.my/bench/big.bin") as r,
                     (work / "down.bin").open("wb") as out,
                 ):
-                    for chunk in r.iter_bytes(1 << 20):
+                    for chunk in r.iter_raw(4 << 20):
                         out.write(chunk)
                 down_s = time.perf_counter() - t
                 down_rss = peak_rss_mib(proc.pid)

@@ -31,7 +31,7 @@ from modelport.services.data import Data, Listing
 from modelport.services.platform import Platform
 
 router = APIRouter(tags=["data"])
-CHUNK = 1 << 20
+CHUNK = 4 << 20
 METHODS = ["GET", "HEAD", "PUT", "POST", "PATCH", "DELETE"]
 
 
