@@ -24,11 +24,12 @@ from modelport.config import Settings
 from modelport.core.metrics import Metrics
 from modelport.core.ports import Blobs, Deployment
 from modelport.http.app import build_app
-from modelport.services.accounts import Accounts, Principal
+from modelport.services.accounts import Accounts
 from modelport.services.builds import Builds
 from modelport.services.calls import Calls
 from modelport.services.data import Data
 from modelport.services.platform import Platform
+from modelport.services.principal import Principal
 from modelport.services.registry import Registry
 
 LOAD_SCOPES = frozenset({"data:read", "algo:call"})

@@ -15,7 +15,8 @@ from modelport.errors import (
     NotFound,
     Unauthorized,
 )
-from modelport.services.accounts import ALL_SCOPES, Accounts, Principal
+from modelport.services.accounts import Accounts
+from modelport.services.principal import ALL_SCOPES, Principal
 
 MANAGE = frozenset({"algo:call", "algo:manage"})
 

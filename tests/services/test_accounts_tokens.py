@@ -9,7 +9,8 @@ import pytest
 
 from modelport.adapters.store import MemoryStore
 from modelport.errors import Forbidden, Unauthorized
-from modelport.services.accounts import ALL_SCOPES, Accounts, Principal
+from modelport.services.accounts import Accounts
+from modelport.services.principal import ALL_SCOPES, Principal
 
 
 class Clock:
@@ -124,10 +125,10 @@ def test_the_secret_signs(store: MemoryStore, accounts: Accounts, clock: Clock) 
 
 def test_a_signed_token_with_bad_claims_is_invalid(accounts: Accounts) -> None:
     payload = base64.urlsafe_b64encode(b'{"a": "x"}').rstrip(b"=").decode()
-    token = f"mpt_{payload}.{accounts._sign(payload)}"
+    token = f"mpt_{payload}.{accounts._tokens._sign(payload)}"
     with pytest.raises(Unauthorized, match="invalid token"):
         accounts.authenticate(token)
     payload = base64.urlsafe_b64encode(b'{"a":"ghost","s":[],"g":"a/b","e":9e12}').decode()
-    token = f"mpt_{payload}.{accounts._sign(payload)}"
+    token = f"mpt_{payload}.{accounts._tokens._sign(payload)}"
     with pytest.raises(Unauthorized, match="no longer exists"):
         accounts.authenticate(token)

@@ -12,8 +12,8 @@ from modelport.adapters.store import MemoryStore
 from modelport.core.data import DataPath
 from modelport.core.model import Account, AccountKind
 from modelport.errors import Conflict, Forbidden, InvalidInput, PayloadTooLarge, QuotaExceeded
-from modelport.services.accounts import ALL_SCOPES, Principal
 from modelport.services.data import Data
+from modelport.services.principal import ALL_SCOPES, Principal
 
 
 @pytest.fixture

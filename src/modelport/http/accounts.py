@@ -16,8 +16,8 @@ from modelport.core.model import Account, AccountKind, ApiKey
 from modelport.errors import Forbidden, InvalidInput
 from modelport.http.bodies import read_json
 from modelport.http.views import page, timestamp
-from modelport.services.accounts import Principal
 from modelport.services.platform import Platform
+from modelport.services.principal import Principal
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 

@@ -13,8 +13,8 @@ from modelport.core.versions import Callability, SemVer, parse_bump
 from modelport.errors import InvalidInput, VersionNotFound
 from modelport.http.bodies import read_body, read_json
 from modelport.http.views import SCM, algorithm_view, build_view, page
-from modelport.services.accounts import Principal
 from modelport.services.platform import Platform
+from modelport.services.principal import Principal
 from modelport.services.starter import starter_archive
 
 router = APIRouter(prefix="/v1", tags=["algorithms"])

@@ -26,9 +26,9 @@ from modelport.core.ports import BlobInfo
 from modelport.errors import InvalidInput, ModelportError, PayloadTooLarge
 from modelport.http.bodies import read_json
 from modelport.http.statuses import STATUS_BY_CODE
-from modelport.services.accounts import Principal
 from modelport.services.data import Data, Listing
 from modelport.services.platform import Platform
+from modelport.services.principal import Principal
 
 router = APIRouter(tags=["data"])
 CHUNK = 4 << 20

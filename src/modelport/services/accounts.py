@@ -5,85 +5,31 @@ SHA-256 of the secret. Keys are 190 bits of randomness, so a fast hash is enough
 authentication off the hot path's budget; results are cached for ``cache_ttl`` seconds so a
 call costs no database query. Revoking a key drops it from this process's cache at once.
 
-A call token (``mpt_<payload>.<signature>``) lets an algorithm act for its caller: the payload
-is base64url JSON ``{"a": account id, "s": scopes, "g": "owner/name", "e": expiry}``, signed
-with HMAC-SHA256, so checking one needs no query beyond a cached account lookup. A token
-outlives neither its expiry (the call's timeout) nor a change of the secret.
+Call tokens (``services/tokens.py``) let an algorithm act for its caller; checking one needs
+no query beyond a cached account lookup.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
-import json
 import secrets
 import threading
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from modelport.core.model import Account, AccountKind, ApiKey
 from modelport.core.names import check_owner
 from modelport.core.ports import Store
 from modelport.errors import AccountNotFound, Forbidden, InvalidInput, NotFound, Unauthorized
-
-ALL_SCOPES = frozenset({"algo:call", "algo:manage", "data:read", "data:write", "admin"})
-TOKEN_SCOPES = frozenset({"algo:call", "data:read", "data:write"})  # what a call token may carry
-TOKEN_PREFIX = "mpt_"  # noqa: S105  (a marker, not a secret)
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """The authenticated caller: an account, its key's scopes, the organisations it belongs
-    to (names), and ``via``, the ``owner/name`` of the algorithm a call token acts from."""
-
-    account: Account
-    scopes: frozenset[str]
-    orgs: frozenset[str] = frozenset()
-    via: str | None = None
-
-    @property
-    def is_admin(self) -> bool:
-        """An admin account, through a key that carries the ``admin`` scope."""
-        return self.account.is_admin and "admin" in self.scopes
-
-    def has(self, scope: str) -> bool:
-        return scope in self.scopes or "admin" in self.scopes
-
-    def require(self, scope: str) -> None:
-        """Raise ``Forbidden`` unless the key has ``scope`` (``admin`` implies every scope)."""
-        if not self.has(scope):
-            raise Forbidden(f"this API key lacks the {scope!r} scope")
-
-    def owns(self, owner: str) -> bool:
-        """May act as ``owner``: an admin, the account itself, or a member of that org."""
-        return self.is_admin or owner == self.account.name or owner in self.orgs
+from modelport.services.principal import ALL_SCOPES, TOKEN_SCOPES, Principal, token_from_header
+from modelport.services.tokens import TOKEN_PREFIX, CallTokens
 
 
 def _digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def token_from_header(authorization: str | None) -> str:
-    """``KEY``, ``Simple KEY`` and ``Bearer TOKEN`` all name a key (or a call token)."""
-    if not authorization or not authorization.strip():
-        raise Unauthorized("authorization required: send 'Authorization: Simple YOUR_API_KEY'")
-    scheme, _, rest = authorization.strip().partition(" ")
-    if rest and scheme.lower() in ("simple", "bearer"):
-        return rest.strip()
-    return authorization.strip()
 
 
 class Accounts:
@@ -99,8 +45,8 @@ class Accounts:
         """``token_secret`` signs call tokens (a random one when None: valid in this process
         only); ``clock`` ages the caches; ``wall_clock`` (Unix seconds) dates the tokens."""
         self._store = store
-        self._secret = token_secret if token_secret is not None else secrets.token_bytes(32)
-        self._ttl, self._clock, self._wall_clock = cache_ttl, clock, wall_clock
+        self._tokens = CallTokens(token_secret, wall_clock=wall_clock)
+        self._ttl, self._clock = cache_ttl, clock
         self._lock = threading.Lock()
         self._keys: dict[str, tuple[float, Principal, str]] = {}  # key -> (until, who, key id)
         self._members: dict[str, tuple[float, Account, frozenset[str]]] = {}  # by account id
@@ -220,30 +166,13 @@ class Accounts:
     def call_token(self, principal: Principal, algorithm: str, ttl: float) -> str:
         """A token acting as ``principal`` from inside ``algorithm`` for ``ttl`` seconds, with
         the caller's ``algo:call``, ``data:read`` and ``data:write`` scopes at most."""
-        scopes = sorted(s for s in TOKEN_SCOPES if principal.has(s))
-        claims = {"a": principal.account.id, "s": scopes, "g": algorithm,
-                  "e": round(self._wall_clock() + ttl, 3)}  # fmt: skip
-        payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
-        return f"{TOKEN_PREFIX}{payload}.{self._sign(payload)}"
-
-    def _sign(self, payload: str) -> str:
-        return _b64(hmac.digest(self._secret, (TOKEN_PREFIX + payload).encode(), "sha256"))
+        scopes = frozenset(s for s in TOKEN_SCOPES if principal.has(s))
+        return self._tokens.mint(principal.account.id, scopes, algorithm, ttl)
 
     def _verify(self, token: str) -> Principal:
-        invalid = Unauthorized("invalid token")
-        payload, _, signature = token.removeprefix(TOKEN_PREFIX).partition(".")
-        if not hmac.compare_digest(signature.encode(), self._sign(payload).encode()):
-            raise invalid
-        try:
-            claims = json.loads(_unb64(payload))
-            account_id, via, expiry = str(claims["a"]), str(claims["g"]), claims["e"]
-            scopes = frozenset(str(s) for s in claims["s"]) & TOKEN_SCOPES
-        except (binascii.Error, ValueError, TypeError, KeyError):
-            raise invalid from None
-        if not isinstance(expiry, int | float) or expiry <= self._wall_clock():
-            raise Unauthorized("call token expired: tokens live as long as the call that made them")
-        account, orgs = self._member(account_id)
-        return Principal(account, scopes, orgs, via)
+        claims = self._tokens.verify(token)
+        account, orgs = self._member(claims.account_id)
+        return Principal(account, claims.scopes, orgs, claims.algorithm)
 
     # authentication
 

@@ -19,8 +19,8 @@ from modelport.core.model import Algorithm, Build, BuildStatus
 from modelport.core.ports import Deployment, Runner
 from modelport.core.versions import Bump, Callability
 from modelport.errors import BuildNotFound, SampleMismatch
-from modelport.services.accounts import Principal
 from modelport.services.builds import Builds
+from modelport.services.principal import Principal
 from modelport.services.registry import Registry, Resolved
 
 CALLS = "modelport_calls_total"

@@ -29,7 +29,7 @@ from modelport.errors import (
     PayloadTooLarge,
     QuotaExceeded,
 )
-from modelport.services.accounts import Principal
+from modelport.services.principal import Principal
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,8 +12,8 @@ from importlib.abc import Traversable
 from modelport.core.model import BuildStatus
 from modelport.core.versions import Callability
 from modelport.errors import AlgorithmNotFound, ModelportError
-from modelport.services.accounts import Principal
 from modelport.services.platform import Platform
+from modelport.services.principal import Principal
 
 log = logging.getLogger("modelport.examples")
 

@@ -27,7 +27,7 @@ from modelport.errors import (
     Forbidden,
     VersionNotFound,
 )
-from modelport.services.accounts import Principal
+from modelport.services.principal import Principal
 
 DEFAULT_SETTINGS: dict[str, Any] = {
     "algorithm_callability": "private",

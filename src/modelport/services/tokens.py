@@ -1,0 +1,72 @@
+"""Call tokens: short-lived, self-contained keys that let an algorithm act for its caller.
+
+A token reads ``mpt_<payload>.<signature>``: the payload is base64url JSON
+``{"a": account id, "s": scopes, "g": "owner/name", "e": expiry}``, signed with
+HMAC-SHA256, so checking one needs no query. It outlives neither its expiry (the call's
+timeout) nor a change of the secret.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from modelport.errors import Unauthorized
+from modelport.services.principal import TOKEN_SCOPES
+
+TOKEN_PREFIX = "mpt_"  # noqa: S105  (a marker, not a secret)
+
+
+@dataclass(frozen=True, slots=True)
+class Claims:
+    account_id: str
+    scopes: frozenset[str]
+    algorithm: str
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class CallTokens:
+    """Mints and checks call tokens with one secret (random when None: this process only)."""
+
+    def __init__(
+        self, secret: bytes | None = None, *, wall_clock: Callable[[], float] = time.time
+    ) -> None:
+        self._secret = secret if secret is not None else secrets.token_bytes(32)
+        self._wall_clock = wall_clock
+
+    def mint(self, account_id: str, scopes: frozenset[str], algorithm: str, ttl: float) -> str:
+        claims = {"a": account_id, "s": sorted(scopes & TOKEN_SCOPES), "g": algorithm,
+                  "e": round(self._wall_clock() + ttl, 3)}  # fmt: skip
+        payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
+        return f"{TOKEN_PREFIX}{payload}.{self._sign(payload)}"
+
+    def verify(self, token: str) -> Claims:
+        invalid = Unauthorized("invalid token")
+        payload, _, signature = token.removeprefix(TOKEN_PREFIX).partition(".")
+        if not hmac.compare_digest(signature.encode(), self._sign(payload).encode()):
+            raise invalid
+        try:
+            claims = json.loads(_unb64(payload))
+            account_id, via, expiry = str(claims["a"]), str(claims["g"]), claims["e"]
+            scopes = frozenset(str(s) for s in claims["s"]) & TOKEN_SCOPES
+        except (binascii.Error, ValueError, TypeError, KeyError):
+            raise invalid from None
+        if not isinstance(expiry, int | float) or expiry <= self._wall_clock():
+            raise Unauthorized("call token expired: tokens live as long as the call that made them")
+        return Claims(account_id, scopes, via)
+
+    def _sign(self, payload: str) -> str:
+        return _b64(hmac.digest(self._secret, (TOKEN_PREFIX + payload).encode(), "sha256"))
