@@ -90,7 +90,7 @@ def test_hostile_input(live: Live, deployed: dict[str, str]) -> None:
             "invalid_json",
         ),
         (
-            dict(content=b"x", headers={"Content-Type": "image/x-unknown"}),
+            dict(content=b"x", headers={"Content-Type": "application/x-unknown"}),
             415,
             "unsupported_content_type",
         ),
@@ -117,6 +117,9 @@ def test_hostile_input(live: Live, deployed: dict[str, str]) -> None:
     assert (r.status_code, error_of(r)["code"]) == (400, "invalid_input")
     r = httpx.post(live.url + url, json=1)
     assert (r.status_code, error_of(r)["code"]) == (401, "unauthorized")
+    # images are bytes to the algorithm
+    r = live.http.post(url, content=b"\xff\xd8\xff", headers={"Content-Type": "image/jpeg"})
+    assert r.json()["metadata"]["content_type"] == "binary", r.text
     # the gateway is still fine
     assert live.http.post(url, json={"ok": True}).json()["result"] == {"ok": True}
 

@@ -10,14 +10,14 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from modelport.errors import ModelportError
 from modelport.http import accounts, algorithms, data, system
-from modelport.http.calls import OPENAPI_PATHS, call_algorithm
+from modelport.http.calls import OPENAPI_PATHS, ROUTE, serve_call
 from modelport.http.statuses import error_response, handle_modelport_error
 from modelport.services.platform import Platform
 
@@ -27,15 +27,24 @@ def _report(task: asyncio.Task[None]) -> None:
         logging.getLogger("modelport").error("startup task failed", exc_info=task.exception())
 
 
-class CollapseSlashes:
-    """Routes ``//v1/...`` (from an ``api_address`` with a trailing slash) as ``/v1/...``."""
+class Gateway:
+    """The front door: calls go straight to ``serve_call``; the rest to the web framework.
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    ``//v1/...`` (from an ``api_address`` with a trailing slash) routes as ``/v1/...``.
+    """
+
+    def __init__(self, app: ASGIApp, platform: Platform) -> None:
+        self.app, self.platform = app, platform
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["path"].startswith("//"):
-            scope = dict(scope, path="/" + scope["path"].lstrip("/"))
+        if scope["type"] == "http":
+            path = scope["path"]
+            if path.startswith("//"):
+                path = "/" + path.lstrip("/")
+                scope = dict(scope, path=path)
+            if scope["method"] == "POST" and (match := ROUTE.match(path)):
+                await serve_call(self.platform, match, scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
 
@@ -55,7 +64,7 @@ async def _bad_request(request: Request, exc: Exception) -> Response:
 
 
 def _document(app: FastAPI) -> None:
-    """The call routes are plain Starlette routes (the hot path); describe them in /docs."""
+    """The call route is plain ASGI (the hot path); describe it in /docs too."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -89,10 +98,6 @@ def build_app(
         lifespan=lifespan,
     )
     app.state.platform = platform
-    for suffix in ("", "/{version}"):
-        app.router.routes.append(
-            Route("/v1/algo/{owner}/{name}" + suffix, call_algorithm, methods=["POST"])
-        )
     _document(app)
     app.include_router(algorithms.router)
     app.include_router(accounts.router)
@@ -101,7 +106,5 @@ def build_app(
     app.add_exception_handler(ModelportError, handle_modelport_error)
     app.add_exception_handler(404, _not_found)
     app.add_exception_handler(Exception, _unexpected)
-    from fastapi.exceptions import RequestValidationError
-
     app.add_exception_handler(RequestValidationError, _bad_request)
-    return CollapseSlashes(app)
+    return Gateway(app, platform)

@@ -9,7 +9,7 @@ from starlette.requests import Request
 from modelport.core.calls import ContentType
 from modelport.errors import InvalidJSON, PayloadTooLarge, UnsupportedContentType
 
-_TYPES = {
+TYPES = {
     "application/json": ContentType.JSON,
     "text/plain": ContentType.TEXT,
     "application/text": ContentType.TEXT,
@@ -20,27 +20,30 @@ _TYPES = {
 def content_type_of(request: Request) -> ContentType:
     raw = request.headers.get("content-type", "")
     media = raw.split(";", 1)[0].strip().lower()
-    found = _TYPES.get(media)
+    found = TYPES.get(media)
     if found is None:
-        shown = media or "none"
-        raise UnsupportedContentType(
-            f"unsupported content type {shown!r}: send application/json, text/plain"
-            " or application/octet-stream"
-        )
+        raise unsupported(media)
     return found
+
+
+def unsupported(media: str | None) -> UnsupportedContentType:
+    return UnsupportedContentType(
+        f"unsupported content type {media or 'none'!r}: send application/json, text/plain,"
+        " application/octet-stream or image/*"
+    )
 
 
 async def read_body(request: Request, limit: int) -> bytes:
     """The whole body, refusing anything over ``limit`` bytes before reading it all."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise _too_large(limit)
+        raise too_large(limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise _too_large(limit)
+            raise too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -61,5 +64,5 @@ async def read_json(request: Request, limit: int) -> object:
     return json.loads(body)
 
 
-def _too_large(limit: int) -> PayloadTooLarge:
+def too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"request body is over the {limit // 2**20} MiB limit")

@@ -1,7 +1,8 @@
 """``POST /v1/algo/{owner}/{name}[/{version}]``: the Algorithmia-compatible call route.
 
-This is the hot path: no dependency injection, no model validation; the result arrives
-already JSON-encoded from the worker and is spliced into the envelope as bytes.
+This is the hot path, served as plain ASGI in front of the web framework: no routing table,
+no middleware, no request objects. The body is read once with a cap, and the result arrives
+from the worker already JSON-encoded, to be spliced into the envelope as bytes.
 """
 
 from __future__ import annotations
@@ -9,17 +10,23 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
+import re
 import uuid
+from urllib.parse import parse_qsl
 
-from starlette.requests import Request
-from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from modelport.core.calls import CallResult, ContentType
-from modelport.errors import InvalidInput
-from modelport.http.bodies import check_json, content_type_of, read_body
+from modelport.errors import InvalidInput, ModelportError
+from modelport.http.bodies import TYPES, check_json, too_large, unsupported
+from modelport.http.statuses import STATUS_BY_CODE, error_body
 from modelport.services.platform import Platform
 
+ROUTE = re.compile(r"^/v1/algo/([^/]+)/([^/]+)(?:/([^/]+))?/?$")
 _background: set[asyncio.Task[CallResult]] = set()
+_log = logging.getLogger("modelport.http")
+Answer = tuple[int, bytes, bytes]  # status, media type, body
 
 
 def _timeout(raw: str | None) -> float | None:
@@ -34,38 +41,91 @@ def _timeout(raw: str | None) -> float | None:
     return value
 
 
-async def call_algorithm(request: Request) -> Response:
-    platform: Platform = request.app.state.platform
-    caller = platform.accounts.authenticate(request.headers.get("authorization"))
+async def serve_call(
+    platform: Platform, match: re.Match[str], scope: Scope, receive: Receive, send: Send
+) -> None:
+    """Answer one call; every failure becomes a JSON error with its status."""
+    try:
+        status, media, body = await _call(platform, match, scope, receive)
+    except ModelportError as exc:
+        status, media = STATUS_BY_CODE.get(exc.code, 500), b"application/json"
+        body = error_body(exc.code, exc.message, **exc.details)
+    except Exception as exc:
+        _log.exception("call failed")
+        status, media = 500, b"application/json"
+        body = error_body("internal", f"internal error: {type(exc).__name__}")
+    headers = [(b"content-type", media), (b"content-length", str(len(body)).encode())]
+    if status == 503:
+        headers.append((b"retry-after", b"1"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+async def _call(platform: Platform, match: re.Match[str], scope: Scope, receive: Receive) -> Answer:
+    authorization = media = declared = None
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            authorization = value.decode("latin-1")
+        elif name == b"content-type":
+            media = value.split(b";", 1)[0].strip().lower().decode("latin-1")
+        elif name == b"content-length":
+            declared = value
+    caller = platform.accounts.authenticate(authorization)
     caller.require("algo:call")
-    params = request.path_params
-    query = request.query_params
+    query = (
+        dict(parse_qsl(scope["query_string"].decode("latin-1"))) if scope["query_string"] else {}
+    )
     output = query.get("output")
     if output not in (None, "raw", "void"):
         raise InvalidInput(f"output must be raw or void, got {output!r}")
-    content_type = content_type_of(request)
-    body = await read_body(request, platform.max_body_bytes)
+    content_type = TYPES.get(media or "") or _image(media)
+    limit = platform.max_body_bytes
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    body = await _body(receive, limit)
     if content_type == ContentType.JSON:
         check_json(body)
+    owner, name, version = match.groups()
     call = platform.calls.call(
-        caller,
-        params["owner"],
-        params["name"],
-        params.get("version"),
-        content_type,
-        body,
+        caller, owner, name, version, content_type, body,
         timeout=_timeout(query.get("timeout")),
         stdout=query.get("stdout", "").lower() == "true",
-    )
+    )  # fmt: skip
     if output == "void":
         task = asyncio.create_task(call)
         _background.add(task)
         task.add_done_callback(_background.discard)
-        return _json({"async": "void", "request_id": f"req-{uuid.uuid4()}"})
+        return (
+            200,
+            b"application/json",
+            _json({"async": "void", "request_id": f"req-{uuid.uuid4()}"}),
+        )
     result = await call
     if result.error is None and output == "raw":
         return _raw(result)
-    return Response(envelope(result), media_type="application/json")
+    return 200, b"application/json", envelope(result)
+
+
+def _image(media: str | None) -> ContentType:
+    if media and media.startswith("image/"):
+        return ContentType.BINARY  # images are bytes to the algorithm
+    raise unsupported(media)
+
+
+async def _body(receive: Receive, limit: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise InvalidInput("the client disconnected before sending the whole body")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise too_large(limit)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
 
 
 def envelope(result: CallResult) -> bytes:
@@ -89,17 +149,17 @@ def envelope(result: CallResult) -> bytes:
     return b'{"result":' + result.result_json + b',"metadata":' + meta.encode() + b"}"
 
 
-def _raw(result: CallResult) -> Response:
+def _raw(result: CallResult) -> Answer:
     if result.content_type == ContentType.TEXT:
-        return Response(json.loads(result.result_json), media_type="text/plain; charset=utf-8")
+        text: str = json.loads(result.result_json)
+        return 200, b"text/plain; charset=utf-8", text.encode()
     if result.content_type == ContentType.BINARY:
-        data = base64.b64decode(json.loads(result.result_json))
-        return Response(data, media_type="application/octet-stream")
-    return Response(result.result_json, media_type="application/json")
+        return 200, b"application/octet-stream", base64.b64decode(json.loads(result.result_json))
+    return 200, b"application/json", result.result_json
 
 
-def _json(value: object) -> Response:
-    return Response(json.dumps(value), media_type="application/json")
+def _json(value: object) -> bytes:
+    return json.dumps(value).encode()
 
 
 _PARAMS = [

@@ -37,10 +37,14 @@ STATUS_BY_CODE: dict[str, int] = {
 }
 
 
-def error_response(status: int, code: str, message: str, **details: object) -> Response:
+def error_body(code: str, message: str, **details: object) -> bytes:
     body = {"error": {"code": code, "message": message, "id": str(uuid.uuid4()), **details}}
+    return json.dumps(body, default=str).encode()
+
+
+def error_response(status: int, code: str, message: str, **details: object) -> Response:
     headers = {"Retry-After": "1"} if status == 503 else None
-    return Response(json.dumps(body, default=str), status, headers, "application/json")
+    return Response(error_body(code, message, **details), status, headers, "application/json")
 
 
 async def handle_modelport_error(request: Request, exc: Exception) -> Response:
