@@ -14,11 +14,14 @@ Workers put this standard-library-only package last on ``sys.path``, so user cod
 
 While a call runs, ``MODELPORT_API_KEY`` (and ``ALGORITHMIA_API_KEY``) hold a short-lived
 token that acts as the caller, and ``MODELPORT_API`` (and ``ALGORITHMIA_API``) the gateway.
+
+``modelport.vision.load_image(input)`` decodes an image from any input form; it imports
+Pillow and numpy only when called, so ``import modelport`` stays standard-library only.
 """
 
 from __future__ import annotations
 
-from . import data
+from . import data, vision
 from .client import Algo, AlgorithmError, ApiError, Client, Response
 
-__all__ = ["Algo", "AlgorithmError", "ApiError", "Client", "Response", "data"]
+__all__ = ["Algo", "AlgorithmError", "ApiError", "Client", "Response", "data", "vision"]
