@@ -1,6 +1,7 @@
 """``deploy``, ``build``, ``publish``, ``versions``, ``builds`` and ``logs``.
 
 modelport deploy digits/                  # upload + build; prints the hash and call URL
+modelport deploy m.onnx --task image-classification --labels l.txt --name alice/m  # no code
 modelport publish alice/digits --minor    # 0.1.0, once the sample still passes
 modelport versions alice/digits
 """
@@ -10,14 +11,26 @@ from __future__ import annotations
 import argparse
 import json
 import shlex
+import tempfile
 from pathlib import Path
 
 from modelport.cli.output import Progress, dig, duration, table, when
 from modelport.cli.session import Session, Subparsers
 from modelport.client.deploy import build_sha, read_manifest, source_folder
+from modelport.client.modelfile import (
+    FORMATS,
+    RESIZES,
+    TASKS,
+    ModelOptions,
+    default_name,
+    generate,
+    is_model_file,
+    parse_floats,
+    read_labels,
+)
 from modelport.core.manifest import Manifest
 from modelport.core.names import AlgorithmRef
-from modelport.errors import InvalidName
+from modelport.errors import InvalidInput, InvalidName
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -26,8 +39,11 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
         ("build", "upload and build a folder; print only the build hash (for scripts)"),
     ):
         p = sub.add_parser(verb, parents=[common], help=help_text, description=help_text)
-        p.add_argument("path", metavar="PATH", type=Path, help="folder with a modelport.yaml")
+        p.add_argument(
+            "path", metavar="PATH", type=Path, help="folder with a modelport.yaml, or a .onnx file"
+        )
         p.add_argument("--owner", help="account to deploy as (default: the server's user)")
+        add_model_flags(p)
         p.set_defaults(run=run_deploy, hints=verb == "deploy")
 
     p = sub.add_parser(
@@ -61,6 +77,46 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.set_defaults(run=run_logs)
 
 
+def add_model_flags(p: argparse.ArgumentParser) -> None:
+    """Flags for deploying a model file with no code (docs/vision.md)."""
+    g = p.add_argument_group("model files (PATH is a .onnx file; see docs/vision.md)")
+    g.add_argument("--task", choices=list(TASKS), help="what the model does (required)")
+    g.add_argument("--name", metavar="[OWNER/]NAME", help="default: the file's name")
+    g.add_argument("--labels", type=Path, metavar="FILE", help="one a line, or a JSON list/object")
+    g.add_argument("--top-k", type=int, default=5, metavar="K", help="classification (5)")
+    g.add_argument("--input-size", type=int, metavar="PX", help="default: the model's input")
+    g.add_argument("--resize", choices=RESIZES, help="crop (classification) or stretch")
+    g.add_argument("--mean", type=parse_floats, metavar="R,G,B", help="default: ImageNet's")
+    g.add_argument("--std", type=parse_floats, metavar="R,G,B", help="default: ImageNet's")
+    g.add_argument("--bgr", action="store_true", help="the model takes BGR, not RGB")
+    g.add_argument("--format", choices=FORMATS, default="ssd", help="detection outputs (ssd)")
+    g.add_argument("--threshold", type=float, default=0.4, help="detection confidence (0.4)")
+    g.add_argument("--iou", type=float, default=0.45, help="YOLO NMS overlap (0.45)")
+    g.add_argument("--box-order", choices=["yxyx", "xyxy"], default="yxyx", help="SSD boxes")
+
+
+def model_options(args: argparse.Namespace) -> tuple[str | None, ModelOptions]:
+    """The owner (from --name or --owner) and the options for a model-file deploy."""
+    if not args.task:
+        raise InvalidInput(f"{args.path} is a model file: pass --task ({' or '.join(TASKS)})")
+    owner, _, name = (args.name or "").rpartition("/")
+    return owner or args.owner, ModelOptions(
+        task=args.task,
+        name=name or default_name(args.path),
+        labels=read_labels(args.labels) if args.labels else None,
+        top_k=args.top_k,
+        input_size=args.input_size,
+        mean=args.mean,
+        std=args.std,
+        channels="BGR" if args.bgr else "RGB",
+        resize=args.resize,
+        format=args.format,
+        threshold=args.threshold,
+        iou=args.iou,
+        box_order=args.box_order,
+    )
+
+
 def algorithm_ref(text: str) -> AlgorithmRef:
     ref = AlgorithmRef.parse(text)
     if ref.version is not None:
@@ -70,20 +126,30 @@ def algorithm_ref(text: str) -> AlgorithmRef:
 
 def run_deploy(session: Session) -> int:
     args = session.args
-    manifest = read_manifest(args.path)
+    if not is_model_file(args.path):
+        if args.task or args.name:
+            raise InvalidInput(f"--task and --name are for model files; {args.path} is not one")
+        return deploy_folder(session, args.path, args.owner)
+    owner, options = model_options(args)
+    with tempfile.TemporaryDirectory(prefix="modelport-") as temp:
+        folder = generate(args.path, options, Path(temp) / options.name)
+        return deploy_folder(session, folder, owner)
+
+
+def deploy_folder(session: Session, path: Path, owner: str | None) -> int:
+    args = session.args
+    manifest = read_manifest(path)
     client = session.client()
-    progress = Progress(session.stderr, f"{source_folder(args.path).name}/")
+    progress = Progress(session.stderr, f"{source_folder(path).name}/")
     try:
-        build = client.deploy(
-            args.path, owner=args.owner, progress=progress.upload, on_status=progress.build
-        )
+        build = client.deploy(path, owner=owner, progress=progress.upload, on_status=progress.build)
     finally:
         progress.close()
     sha = build_sha(build)
     if not args.hints:
         session.out(sha)
         return 0
-    algorithm = str(build.get("algorithm") or f"{args.owner or client.user}/{manifest.name}")
+    algorithm = str(build.get("algorithm") or f"{owner or client.user}/{manifest.name}")
     url = build.get("call_url") or f"{client.api_address}/v1/algo/{algorithm}/{sha}"
     session.out(f"Deployed {algorithm} build {sha}")
     session.out(f"  URL:      {url}")
