@@ -46,7 +46,7 @@ def create_platform(settings: Settings) -> Platform:
         worker_idle_ttl=settings.worker_idle_ttl,
         worker_start_timeout=settings.worker_start_timeout,
         worker_threads=settings.worker_threads,
-        env={"MODELPORT_API": settings.base_url, "ALGORITHMIA_API": settings.base_url},
+        env=_worker_env(settings),
         log_dir=settings.home / "logs",
         load_key=_load_key(accounts, ttl=settings.worker_start_timeout + 60),
     )
@@ -87,6 +87,19 @@ def create_platform(settings: Settings) -> Platform:
         default_timeout=settings.default_timeout,
         max_timeout=settings.max_timeout,
     )
+
+
+def _worker_env(settings: Settings) -> dict[str, str]:
+    """What every worker is told: where the gateway is, where to cache data files, and the
+    image-fetching policy; never credentials (those come per call, as tokens)."""
+    env = {
+        "MODELPORT_API": settings.base_url,
+        "ALGORITHMIA_API": settings.base_url,
+        "MODELPORT_DATA_CACHE": str(settings.home / "cache" / "data"),
+    }
+    if settings.allow_private_urls:
+        env["MODELPORT_ALLOW_PRIVATE_URLS"] = "1"
+    return env
 
 
 def _load_key(accounts: Accounts, *, ttl: float) -> Callable[[Deployment], str]:

@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     worker_idle_ttl: float = 600.0
     worker_threads: int = 1  # OMP/MKL/BLAS threads per worker
     worker_start_timeout: float = 120.0
+    allow_private_urls: bool = False  # let image URLs reach private/loopback addresses
     cache_ttl: float = 2.0  # seconds a resolved version or key stays cached in the gateway
 
     @property
