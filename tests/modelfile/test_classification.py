@@ -88,6 +88,15 @@ def test_generated_folder_is_a_normal_algorithm(tmp_path: Path) -> None:
     assert (folder / "model.onnx").read_bytes() == model.read_bytes()
     assert (folder / "labels.txt").read_text() == "a\n"
     assert "{{" not in (folder / "algorithm.py").read_text()
+    assert not (folder / "drift.json").exists()
+
+
+def test_the_measured_drift_travels_with_the_model(tmp_path: Path) -> None:
+    model = colour_classifier(tmp_path / "colours.onnx")
+    (tmp_path / "colours.drift.json").write_text('{"top1_agreement": 1.0}')
+    options = ModelOptions(task="image-classification", name="colours", labels=["a"])
+    folder = generate(model, options, tmp_path / "out")
+    assert json.loads((folder / "drift.json").read_text()) == {"top1_agreement": 1.0}
 
 
 def test_bad_options_are_refused(tmp_path: Path) -> None:

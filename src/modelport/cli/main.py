@@ -14,7 +14,7 @@ from importlib import metadata
 
 import httpx
 
-from modelport.cli import accounts, algorithms, calls, data, scaffold, serve
+from modelport.cli import accounts, algorithms, calls, convert, data, scaffold, serve
 from modelport.cli.session import Session
 from modelport.client import AlgorithmError
 from modelport.errors import BuildFailed, ModelportError, SampleMismatch
@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     _global_flags(parser, None)
     parser.add_argument("--version", action="version", version=f"modelport {_version()}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for module in (serve, scaffold, algorithms, calls, data, accounts):
+    for module in (serve, scaffold, algorithms, convert, calls, data, accounts):
         module.register(sub, common)
     return parser
 

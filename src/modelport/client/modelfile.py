@@ -181,6 +181,9 @@ def generate(model: Path, options: ModelOptions, target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     model_file = "model" + model.suffix.lower()
     shutil.copyfile(model, target / model_file)
+    drift = model.with_suffix(".drift.json")  # written by `modelport convert` / `optimize`
+    if drift.is_file():
+        shutil.copyfile(drift, target / "drift.json")  # the build keeps the measured drift
     labels = options.labels or []
     (target / "labels.txt").write_text("".join(f"{label}\n" for label in labels), "utf-8")
     settings = options.settings(model_file)

@@ -1,0 +1,230 @@
+"""ONNX graph optimisation, FP16 and INT8 quantisation behind an accuracy gate (docs/vision.md).
+
+``modelport optimize model.onnx --int8 -o out.onnx``: ONNX Runtime's basic graph optimisations
+(constant folding, Conv+BatchNorm fusion, dead nodes: portable, standard operators only), then
+``--fp16`` (onnxconverter-common, float32 inputs and outputs kept) or ``--int8`` (dynamic
+quantisation, or static with ``calibration``). Both models then run on the images in ``check``
+(modelport's classifier preprocessing) or on random inputs; class scores are compared as
+probabilities (the softmax the served classifier returns). Under ``min_agreement`` or past
+``tolerance`` nothing is written and :class:`~modelport.client.drift.DriftExceeded` is raised.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+
+from modelport.client.drift import Array, Drift, compare, is_scores, load_images, probabilities
+from modelport.errors import InvalidInput
+
+MODES = ("none", "fp16", "int8")
+DEFAULT_TOLERANCE = {"none": 1e-3, "fp16": 0.05, "int8": None}
+DEFAULT_MIN_AGREEMENT = 0.99
+RANDOM_SAMPLES = 32
+DEFAULT_SIZE = 224
+SEED = 0
+
+
+@dataclass
+class InputSpec:
+    """The model's first input: its name, layout, and the size to feed it."""
+
+    name: str
+    layout: str
+    width: int
+    height: int
+    channels: int
+    batchable: bool
+
+    def shape(self, n: int) -> tuple[int, ...]:
+        if self.layout == "NCHW":
+            return (n, self.channels, self.height, self.width)
+        return (n, self.height, self.width, self.channels)
+
+
+def input_spec(path: Path, size: int | None = None) -> InputSpec:
+    """Read the first input; a dynamic height or width is ``size`` (default 224)."""
+    import onnx
+
+    model = onnx.load(str(path), load_external_data=False)
+    initializers = {i.name for i in model.graph.initializer}
+    first = next(i for i in model.graph.input if i.name not in initializers)
+    dims = [
+        d.dim_value if d.HasField("dim_value") else None for d in first.type.tensor_type.shape.dim
+    ]
+    if len(dims) != 4:
+        raise InvalidInput(f"{path}: expected an image input [N, C, H, W], got {len(dims)} dims")
+    layout = "NHWC" if dims[3] in (1, 3) and dims[1] not in (1, 3) else "NCHW"
+    c, h, w = (dims[1], dims[2], dims[3]) if layout == "NCHW" else (dims[3], dims[1], dims[2])
+    return InputSpec(
+        name=first.name,
+        layout=layout,
+        width=w or size or DEFAULT_SIZE,
+        height=h or size or DEFAULT_SIZE,
+        channels=c or 3,
+        batchable=dims[0] is None or dims[0] == 0,
+    )
+
+
+def optimize(
+    source: Path,
+    output: Path,
+    *,
+    mode: str = "none",
+    calibration: Path | None = None,
+    check: Path | None = None,
+    tolerance: float | Literal["default"] | None = "default",
+    min_agreement: float | None = DEFAULT_MIN_AGREEMENT,
+    input_size: int | None = None,
+) -> Drift:
+    """Optimise ``source`` into ``output``; the drift, also written to ``*.drift.json``."""
+    if mode not in MODES:
+        raise InvalidInput(f"unknown mode {mode!r}: expected one of {', '.join(MODES)}")
+    if calibration is not None and mode != "int8":
+        raise InvalidInput("--calibration-images is for --int8 (static quantisation)")
+    if not source.is_file():
+        raise FileNotFoundError(2, "no such file", str(source))
+    spec = input_spec(source, input_size)
+    if check is not None:
+        samples = load_images(check, spec.width, spec.height, layout=spec.layout)
+        inputs = f"images:{check.name}"
+    else:
+        rng = np.random.default_rng(SEED)
+        samples = rng.normal(size=spec.shape(RANDOM_SAMPLES)).astype(np.float32)
+        inputs = "random"
+    with tempfile.TemporaryDirectory(prefix="modelport-optimize-") as temp:
+        graph = Path(temp) / "graph.onnx"
+        _graph_optimize(source, graph)
+        result = Path(temp) / "out.onnx"
+        operation = mode
+        if mode == "none":
+            result = graph
+        elif mode == "fp16":
+            _fp16(graph, result)
+        elif calibration is not None:  # int8, static
+            operation = "int8-static"
+            calibration_data = load_images(calibration, spec.width, spec.height, layout=spec.layout)
+            _int8_static(graph, result, spec.name, calibration_data, Path(temp))
+        else:
+            operation = "int8-dynamic"
+            _int8_dynamic(graph, result)
+        drift, ms_before, ms_after = _measure(source, result, spec, samples, inputs)
+        drift.operation = f"optimize:{operation}"
+        drift.extra.update(
+            source=source.name,
+            output=output.name,
+            size_before=source.stat().st_size,
+            size_after=result.stat().st_size,
+            ms_per_image_before=round(ms_before, 3),
+            ms_per_image_after=round(ms_after, 3),
+        )
+        limit = DEFAULT_TOLERANCE[mode] if tolerance == "default" else tolerance
+        drift.check(limit, min_agreement)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(result, output)
+    drift.write(output)
+    return drift
+
+
+def _session(path: Path, *, optimized: Path | None = None) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    if optimized is not None:
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        options.optimized_model_filepath = str(optimized)
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def _graph_optimize(source: Path, target: Path) -> None:
+    _session(source, optimized=target)  # writes the optimised graph while it loads
+
+
+def _fp16(source: Path, target: Path) -> None:
+    import onnx
+    from onnxconverter_common import float16
+
+    model = onnx.load(str(source))
+    with warnings.catch_warnings():  # "the float32 number ... will be truncated to ..."
+        warnings.simplefilter("ignore", UserWarning)
+        converted = float16.convert_float_to_float16(model, keep_io_types=True)
+    onnx.save(converted, str(target))
+
+
+def _int8_dynamic(source: Path, target: Path) -> None:
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QUInt8)
+
+
+class _Images:
+    """A ``CalibrationDataReader``: the calibration images, one at a time."""
+
+    def __init__(self, name: str, batch: Array) -> None:
+        self.name = name
+        self.batch = batch
+        self.rows: Iterator[Array] = iter(())
+        self.rewind()
+
+    def get_next(self) -> dict[str, Array] | None:
+        row = next(self.rows, None)
+        return None if row is None else {self.name: row[None]}
+
+    def rewind(self) -> None:
+        self.rows = iter(list(self.batch))
+
+    def __iter__(self) -> Iterator[dict[str, Array]]:
+        while (item := self.get_next()) is not None:
+            yield item
+
+    def __len__(self) -> int:
+        return len(self.batch)
+
+
+def _int8_static(source: Path, target: Path, name: str, batch: Array, temp: Path) -> None:
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+    from onnxruntime.quantization.shape_inference import quant_pre_process
+
+    prepared = temp / "prepared.onnx"
+    quant_pre_process(str(source), str(prepared), skip_optimization=True)
+    quantize_static(
+        str(prepared),
+        str(target),
+        _Images(name, batch),
+        quant_format=QuantFormat.QDQ,
+        activation_type=QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+        per_channel=True,
+    )
+
+
+def _measure(
+    before: Path, after: Path, spec: InputSpec, samples: Array, inputs: str
+) -> tuple[Drift, float, float]:
+    """The drift between the two models on ``samples``, and each one's ms per image."""
+    outputs: list[list[Array]] = []
+    timings: list[float] = []
+    for path in (before, after):
+        session = _session(path)
+        session.run(None, {spec.name: samples[:1]})  # warm up
+        started = time.perf_counter()
+        per_image = [
+            session.run(None, {spec.name: samples[i : i + 1]}) for i in range(len(samples))
+        ]
+        timings.append((time.perf_counter() - started) * 1000 / max(len(samples), 1))
+        joined = [
+            np.concatenate([np.asarray(r[k]) for r in per_image]) for k in range(len(per_image[0]))
+        ]
+        if joined and is_scores(joined[0]):
+            joined[0] = probabilities(joined[0])
+        outputs.append(joined)
+    return compare(outputs[0], outputs[1], inputs=inputs), timings[0], timings[1]

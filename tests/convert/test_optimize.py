@@ -1,0 +1,92 @@
+"""``modelport optimize``: graph optimisation, FP16 and INT8 behind the accuracy gate."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import onnx
+import pytest
+
+from tests.convert.conftest import Run
+
+
+def test_fp16_checked_on_images(cnn_onnx: Path, images: Path, tmp_path: Path, cli: Run) -> None:
+    out = tmp_path / "cnn16.onnx"
+    code, stdout, err = cli("optimize", cnn_onnx, "--fp16", "--check", images, "-o", out)
+    assert code == 0, err
+    assert "optimize:fp16, 20 images:" in stdout
+    assert re.search(r"ms per image", stdout) and "size" in stdout
+    drift = json.loads(out.with_suffix(".drift.json").read_text())
+    assert drift["top1_agreement"] >= 0.99
+    assert drift["max_abs_diff"] <= 0.05 == drift["tolerance"]
+    assert drift["size_after"] < drift["size_before"]
+    model = onnx.load(str(out))
+    assert model.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.FLOAT  # kept
+    assert any(i.data_type == onnx.TensorProto.FLOAT16 for i in model.graph.initializer)
+
+
+def test_int8_dynamic_on_random_inputs(cnn_onnx: Path, tmp_path: Path, cli: Run) -> None:
+    out = tmp_path / "cnn8.onnx"
+    code, stdout, err = cli("optimize", cnn_onnx, "--int8", "-o", out)
+    assert code == 0, err
+    assert "optimize:int8-dynamic, 32 random samples" in stdout, stdout
+    drift = json.loads(out.with_suffix(".drift.json").read_text())
+    assert drift["top1_agreement"] >= 0.99
+    assert drift["tolerance"] is None
+
+
+def test_int8_static_with_calibration(
+    cnn_onnx: Path, images: Path, tmp_path: Path, cli: Run
+) -> None:
+    out = tmp_path / "cnn8s.onnx"
+    code, stdout, err = cli(
+        "optimize", cnn_onnx, "--int8", "--calibration-images", images, "--check", images,
+        "-o", out,
+    )  # fmt: skip
+    assert code == 0, (stdout, err)
+    drift = json.loads(out.with_suffix(".drift.json").read_text())
+    assert drift["operation"] == "optimize:int8-static"
+    assert any(n.op_type == "QuantizeLinear" for n in onnx.load(str(out)).graph.node)
+
+
+def test_graph_only(cnn_onnx: Path, tmp_path: Path, cli: Run) -> None:
+    code, _, err = cli("optimize", cnn_onnx, "-o", tmp_path / "g.onnx")
+    assert code == 0, err
+    drift = json.loads((tmp_path / "g.drift.json").read_text())
+    assert drift["max_abs_diff"] < 1e-5 and drift["top1_agreement"] == 1.0
+    ops = {n.op_type for n in onnx.load(str(tmp_path / "g.onnx")).graph.node}
+    assert "BatchNormalization" not in ops  # fused into the Conv
+
+
+def test_fp16_past_tolerance_is_refused(
+    cnn_onnx: Path, images: Path, tmp_path: Path, cli: Run
+) -> None:
+    """A real failure: FP16 moves the probabilities by more than 1e-6."""
+    out = tmp_path / "refused.onnx"
+    code, stdout, err = cli(
+        "optimize", cnn_onnx, "--fp16", "--check", images, "--tolerance", "1e-6", "-o", out
+    )
+    assert code == 1
+    assert "refused: max abs diff" in err and "nothing written" in err
+    assert err.count("\n") == 1
+    assert "max abs diff" in stdout
+    assert not out.exists() and not out.with_suffix(".drift.json").exists()
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--fp16", "--int8"], "not allowed with argument"),
+        (["--fp16", "--calibration-images", "x"], "--calibration-images is for --int8"),
+        (["--int8", "--check", "nowhere"], "nowhere: not a folder"),
+    ],
+)
+def test_usage_errors(
+    cnn_onnx: Path, tmp_path: Path, cli: Run, flags: list[str], message: str
+) -> None:
+    code, _, err = cli("optimize", cnn_onnx, *flags, "-o", tmp_path / "x.onnx")
+    assert code == 2
+    assert message in err, err
+    assert not (tmp_path / "x.onnx").exists()
