@@ -6,12 +6,14 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import logging
 import os
 import secrets
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from starlette.types import ASGIApp
 
@@ -86,7 +88,17 @@ def create_platform(settings: Settings) -> Platform:
         max_body_bytes=settings.max_body_bytes,
         default_timeout=settings.default_timeout,
         max_timeout=settings.max_timeout,
+        image_loader=_image_loader(),
     )
+
+
+def _image_loader() -> Callable[[object], Any] | None:
+    """``modelport.vision.load_image`` as PIL, for ``?render=true``; None without Pillow."""
+    if importlib.util.find_spec("PIL") is None:
+        return None
+    from modelport import vision
+
+    return lambda value: vision.load_image(value, as_array=False)
 
 
 def _worker_env(settings: Settings) -> dict[str, str]:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from modelport.client.client import Client
 
 Output = Literal["raw", "void"]
+Render = Literal["jpeg", "png"]
 
 
 class AlgorithmError(ModelportError):
@@ -142,8 +143,15 @@ class Algo:
         timeout: float | None = None,
         stdout: bool = False,
         output: Output | None = None,
+        render: bool | Render = False,
     ) -> Response:
-        """Call the algorithm; raises AlgorithmError when the algorithm fails."""
+        """Call the algorithm; raises AlgorithmError when the algorithm fails.
+
+        ``render=True`` (or ``"jpeg"``, ``"png"``) asks for the input image with the
+        detections or top label drawn: ``result`` is then the image's bytes and
+        ``content_type`` its media type (``image/jpeg``). A result with nothing to draw
+        comes back as usual.
+        """
         content_type, body = encode_input(input)
         params: dict[str, str] = {}
         if timeout is not None:
@@ -152,6 +160,8 @@ class Algo:
             params["stdout"] = "true"
         if output is not None:
             params["output"] = output
+        if render:
+            params["render"] = "true" if render is True else render
         http_timeout = max(self.client.timeout, timeout + 30) if timeout else None
         response = self.client.request(
             "POST",
@@ -163,6 +173,9 @@ class Algo:
         )
         if output == "raw":
             return decode_raw(response)
+        kind = response.headers.get("content-type", "")
+        if render and kind.startswith("image/"):
+            return Response(response.content, {"content_type": kind.split(";")[0].strip()})
         try:
             envelope = response.json()
         except ValueError:

@@ -7,7 +7,7 @@ import json
 from starlette.requests import Request
 
 from modelport.core.calls import ContentType
-from modelport.errors import InvalidJSON, PayloadTooLarge, UnsupportedContentType
+from modelport.errors import InvalidInput, InvalidJSON, PayloadTooLarge, UnsupportedContentType
 
 TYPES = {
     "application/json": ContentType.JSON,
@@ -29,7 +29,7 @@ def content_type_of(request: Request) -> ContentType:
 def unsupported(media: str | None) -> UnsupportedContentType:
     return UnsupportedContentType(
         f"unsupported content type {media or 'none'!r}: send application/json, text/plain,"
-        " application/octet-stream or image/*"
+        " application/octet-stream, image/* or multipart/form-data"
     )
 
 
@@ -66,3 +66,60 @@ async def read_json(request: Request, limit: int) -> object:
 
 def too_large(limit: int) -> PayloadTooLarge:
     return PayloadTooLarge(f"request body is over the {limit // 2**20} MiB limit")
+
+
+def multipart_file(body: bytes, content_type: bytes) -> bytes:
+    """The bytes of the first file part of a ``multipart/form-data`` body (``image`` or
+    ``file`` preferred); other fields are ignored. The body was read under the size cap."""
+    from python_multipart.exceptions import MultipartParseError
+    from python_multipart.multipart import MultipartParser, parse_options_header
+
+    _, options = parse_options_header(content_type)
+    boundary = options.get(b"boundary")
+    if not boundary:
+        raise InvalidInput("multipart/form-data needs a boundary parameter")
+    parts: list[tuple[bytes, bytes | None, list[bytes]]] = []  # disposition, name, chunks
+    header: list[bytes] = [b"", b""]
+    headers: dict[bytes, bytes] = {}
+
+    def on_header_field(data: bytes, start: int, end: int) -> None:
+        header[0] += data[start:end]
+
+    def on_header_value(data: bytes, start: int, end: int) -> None:
+        header[1] += data[start:end]
+
+    def on_header_end() -> None:
+        headers[header[0].strip().lower()] = header[1].strip()
+        header[0] = header[1] = b""
+
+    def on_headers_finished() -> None:
+        disposition, params = parse_options_header(headers.get(b"content-disposition", b""))
+        filename = params.get(b"filename")
+        parts.append((disposition, params.get(b"name") if filename is not None else None, []))
+        headers.clear()
+
+    def on_part_data(data: bytes, start: int, end: int) -> None:
+        parts[-1][2].append(data[start:end])
+
+    parser = MultipartParser(
+        boundary,
+        {
+            "on_header_field": on_header_field,
+            "on_header_value": on_header_value,
+            "on_header_end": on_header_end,
+            "on_headers_finished": on_headers_finished,
+            "on_part_data": on_part_data,
+        },
+    )
+    try:
+        parser.write(body)
+        parser.finalize()
+    except MultipartParseError as exc:
+        raise InvalidInput(f"malformed multipart/form-data body: {exc}") from None
+    files = [(name, chunks) for _, name, chunks in parts if name is not None]
+    if not files:
+        raise InvalidInput(
+            "multipart/form-data needs a file part (a field with a filename, e.g. image=@x.jpg)"
+        )
+    preferred = [chunks for name, chunks in files if name in (b"image", b"file")]
+    return b"".join(preferred[0] if preferred else files[0][1])

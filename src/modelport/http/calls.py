@@ -19,7 +19,9 @@ from starlette.types import Receive, Scope, Send
 
 from modelport.core.calls import CallResult, ContentType
 from modelport.errors import InvalidInput, ModelportError
-from modelport.http.bodies import TYPES, check_json, too_large, unsupported
+from modelport.http import overlays
+from modelport.http.bodies import TYPES, check_json, multipart_file, too_large, unsupported
+from modelport.http.overlays import Loader
 from modelport.http.statuses import STATUS_BY_CODE, error_body
 from modelport.services.platform import Platform
 
@@ -63,10 +65,12 @@ async def serve_call(
 
 async def _call(platform: Platform, match: re.Match[str], scope: Scope, receive: Receive) -> Answer:
     authorization = media = declared = None
+    raw_type = b""
     for name, value in scope["headers"]:
         if name == b"authorization":
             authorization = value.decode("latin-1")
         elif name == b"content-type":
+            raw_type = value
             media = value.split(b";", 1)[0].strip().lower().decode("latin-1")
         elif name == b"content-length":
             declared = value
@@ -78,6 +82,9 @@ async def _call(platform: Platform, match: re.Match[str], scope: Scope, receive:
     output = query.get("output")
     if output not in (None, "raw", "void"):
         raise InvalidInput(f"output must be raw or void, got {output!r}")
+    render = overlays.render_format(query["render"]) if "render" in query else None
+    if render is not None and output is not None:
+        raise InvalidInput("render cannot be combined with output=raw or output=void")
     content_type = TYPES.get(media or "") or _image(media)
     limit = platform.max_body_bytes
     if declared is not None and declared.isdigit() and int(declared) > limit:
@@ -85,6 +92,8 @@ async def _call(platform: Platform, match: re.Match[str], scope: Scope, receive:
     body = await _body(receive, limit)
     if content_type == ContentType.JSON:
         check_json(body)
+    elif media == "multipart/form-data":
+        body = multipart_file(body, raw_type)
     owner, name, version = match.groups()
     call = platform.calls.call(
         caller, owner, name, version, content_type, body,
@@ -103,13 +112,34 @@ async def _call(platform: Platform, match: re.Match[str], scope: Scope, receive:
     result = await call
     if result.error is None and output == "raw":
         return _raw(result)
+    if render is not None and result.error is None:
+        drawn = await _render(content_type, body, result, render, platform.image_loader)
+        if drawn is not None:
+            return 200, overlays.MEDIA[render], drawn
     return 200, b"application/json", envelope(result)
 
 
 def _image(media: str | None) -> ContentType:
-    if media and media.startswith("image/"):
-        return ContentType.BINARY  # images are bytes to the algorithm
+    if media and (media.startswith("image/") or media == "multipart/form-data"):
+        return ContentType.BINARY  # images (and uploaded files) are bytes to the algorithm
     raise unsupported(media)
+
+
+async def _render(
+    content_type: ContentType, body: bytes, result: CallResult, fmt: str, loader: Loader | None
+) -> bytes | None:
+    """The input drawn with the result, or ``None`` when the result is nothing to draw."""
+    if result.content_type != ContentType.JSON:
+        return None
+    found = json.loads(result.result_json)
+    if not overlays.drawable(found):
+        return None
+    value: object = body
+    if content_type == ContentType.JSON:
+        value = json.loads(body)
+    elif content_type == ContentType.TEXT:
+        value = body.decode("utf-8", "replace")
+    return await asyncio.to_thread(overlays.render, value, found, fmt, loader)
 
 
 async def _body(receive: Receive, limit: int) -> bytes:
@@ -178,6 +208,13 @@ _PARAMS = [
         "description": "return what the call printed (owner only)",
     },
     {"name": "output", "in": "query", "schema": {"enum": ["raw", "void"]}},
+    {
+        "name": "render",
+        "in": "query",
+        "schema": {"enum": ["true", "jpeg", "png"]},
+        "description": "answer the input image with the detections or top label drawn"
+        " (image/jpeg, or image/png); JSON when the result is neither",
+    },
 ]
 _VERSION = {
     "name": "version",
@@ -189,7 +226,8 @@ _VERSION = {
 _OPERATION = {
     "tags": ["calls"],
     "summary": "Call an algorithm",
-    "description": "The body is the input: JSON, text or bytes, by Content-Type. Answers"
+    "description": "The body is the input: JSON, text or bytes, by Content-Type (a"
+    " multipart/form-data upload sends its file part's bytes). Answers"
     ' {"result", "metadata": {"content_type", "duration"}}, or {"error": {"message",'
     ' "error_type", "stacktrace"}} (HTTP 200) when the algorithm fails.',
     "requestBody": {
@@ -198,6 +236,12 @@ _OPERATION = {
             "application/json": {"schema": {}},
             "text/plain": {"schema": {"type": "string"}},
             "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {"image": {"type": "string", "format": "binary"}},
+                }
+            },
         },
     },
     "responses": {"200": {"description": "the result or the algorithm's error"}},

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from modelport.core.metrics import Metrics
 from modelport.core.ports import Runner, Store
@@ -28,6 +30,8 @@ class Platform:
     max_body_bytes: int
     default_timeout: float
     max_timeout: float
+    # decodes any image input form (``modelport.vision.load_image``), for drawn results
+    image_loader: Callable[[object], Any] | None = None
 
     def ready(self) -> bool:
         """True when the store answers."""
