@@ -1,0 +1,375 @@
+"""Image classification throughput: modelport's HTTP API against the in-process limit.
+
+For each model (MobileNetV2 with torchvision's weights, ResNet-18 with random weights; both
+built in plain PyTorch and exported to ONNX with a dynamic batch by ``benchmarks/models.py``)
+and one photo (scikit-image's coffee at 640x480, JPEG quality 90):
+
+  in-process b1    decode + preprocess + infer one image at a time (the limit)
+  in-process b16   decode + preprocess 16 images, one batch-16 session call
+  fastapi          a plain FastAPI + uvicorn app, one ONNX session run inline, raw JPEG in
+  modelport raw    ``modelport serve`` + ``modelport build MODEL.onnx --task
+                   image-classification``: raw JPEG bodies (``Content-Type: image/jpeg``)
+  modelport base64 the same algorithm, ``{"image": "<base64>"}`` JSON bodies
+
+HTTP load comes from ``wrk`` at concurrency 1, 4 and 16. Every target gets ``--threads``
+intra-op threads (default 1, modelport's ``worker_threads`` default), so the comparison is
+of the serving path, not of the thread count. Preprocessing is the generated classifier's:
+PIL decode (JPEG draft mode), shorter side to 256 (bilinear), centre crop 224, ImageNet
+mean/std, NCHW.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import inspect
+import io
+import json
+import math
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import onnxruntime as ort
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import models  # benchmarks/models.py, beside this file
+
+BIN = Path(sys.executable).parent
+SIZE, CROP = 224, 256
+MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+CONCURRENCY = (1, 4, 16)
+Stats = dict[str, float]
+
+
+def preprocess(raw: bytes) -> np.ndarray:
+    """JPEG bytes -> 3x224x224 float32, as the generated classifier does it."""
+    picture = Image.open(io.BytesIO(raw))
+    picture.draft("RGB", (CROP, CROP))
+    picture = picture.convert("RGB")
+    w, h = picture.size
+    r = CROP / min(w, h)
+    rw, rh = max(SIZE, round(w * r)), max(SIZE, round(h * r))
+    left, top = (rw - SIZE) // 2, (rh - SIZE) // 2
+    picture = picture.resize((rw, rh), Image.BILINEAR).crop((left, top, left + SIZE, top + SIZE))
+    x = (np.asarray(picture, dtype=np.float32) / 255.0 - MEAN) / STD
+    return x.transpose(2, 0, 1)
+
+
+def open_session(path: str, threads: int) -> ort.InferenceSession:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+
+
+FASTAPI_APP = """
+import io, json, os
+import numpy as np
+import onnxruntime as ort
+from PIL import Image
+import onnxruntime as ort
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from PIL import Image
+
+SIZE, CROP = {SIZE}, {CROP}
+MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
+STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
+{preprocess}
+session = open_session(os.environ["BENCH_MODEL"], int(os.environ["BENCH_THREADS"]))
+labels = json.loads(open(os.environ["BENCH_LABELS"]).read())
+app = FastAPI()
+
+
+@app.post("/predict")
+async def predict(request: Request):
+    x = preprocess(await request.body())[None]
+    scores = session.run(None, {"input": x})[0][0].astype(np.float64)
+    probs = np.exp(scores - scores.max())
+    probs /= probs.sum()
+    i = int(probs.argmax())
+    return JSONResponse({"label": labels[i], "index": i, "score": round(float(probs[i]), 6)})
+"""
+
+RAW_LUA = """
+wrk.method = "POST"
+local f = io.open("{path}", "rb")
+wrk.body = f:read("*a")
+f:close()
+wrk.headers["Content-Type"] = "{content_type}"
+{headers}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up")
+
+
+def summary(times: list[float], images: int, elapsed: float) -> Stats:
+    times = sorted(times)
+    return {
+        "ips": images / elapsed,
+        "p50": times[len(times) // 2] * 1000,
+        "p99": times[min(len(times) - 1, int(len(times) * 0.99))] * 1000,
+    }
+
+
+def in_process(model: Path, jpeg: bytes, batch: int, seconds: float, threads: int) -> Stats:
+    """Decode + preprocess + infer ``batch`` images per session call; latency per call."""
+    session = open_session(str(model), threads)
+    bodies = [bytes(jpeg) for _ in range(batch)]
+
+    def once() -> None:
+        x = np.stack([preprocess(raw) for raw in bodies])
+        session.run(None, {"input": x})
+
+    for _ in range(3):
+        once()
+    times: list[float] = []
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        t = time.perf_counter()
+        once()
+        times.append(time.perf_counter() - t)
+    return summary(times, len(times) * batch, time.perf_counter() - start)
+
+
+def wrk(url: str, script: Path, connections: int, seconds: float) -> Stats:
+    out = subprocess.run(
+        [
+            "wrk",
+            f"-t{min(connections, 2)}",
+            f"-c{connections}",
+            f"-d{max(1, round(seconds))}s",
+            "--timeout",
+            "30s",
+            "--latency",
+            "-s",
+            str(script),
+            url,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    if "Non-2xx" in out or "Socket errors" in out:
+        raise SystemExit(f"errors from {url}:\n{out}")
+
+    def ms(label: str) -> float:
+        m = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out)
+        assert m, out
+        return float(m[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m[2]]
+
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    assert rps, out
+    return {"ips": float(rps[1]), "p50": ms("50"), "p99": ms("99")}
+
+
+def lua(workdir: Path, name: str, body: Path, content_type: str, headers: dict[str, str]) -> Path:
+    script = workdir / f"{name}.lua"
+    extra = "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items())
+    script.write_text(RAW_LUA.format(path=body, content_type=content_type, headers=extra))
+    return script
+
+
+def check_label(url: str, body: bytes, content_type: str, headers: dict[str, str]) -> str:
+    """One call; its top-1 label (an error answered with 200 stops the benchmark)."""
+    r = httpx.post(
+        url, content=body, headers={**headers, "Content-Type": content_type}, timeout=300
+    )
+    r.raise_for_status()
+    data = r.json()
+    result = data.get("result", data)
+    if "label" not in result:
+        raise SystemExit(f"{url} answered {data}")
+    return str(result["label"])
+
+
+@contextlib.contextmanager
+def fastapi_app(workdir: Path, model: Path, labels: Path, threads: int) -> Iterator[str]:
+    app = workdir / "plain_app.py"
+    functions = "\n\n".join(inspect.getsource(f) for f in (preprocess, open_session))
+    app.write_text(
+        FASTAPI_APP.replace("{preprocess}", "\n" + functions)
+        .replace("{SIZE}", str(SIZE))
+        .replace("{CROP}", str(CROP))
+    )
+    port = free_port()
+    env = {
+        **os.environ,
+        "OMP_NUM_THREADS": str(threads),
+        "BENCH_MODEL": str(model),
+        "BENCH_LABELS": str(labels),
+        "BENCH_THREADS": str(threads),
+    }
+    argv = [str(BIN / "uvicorn"), "plain_app:app", "--port", str(port)]
+    argv += ["--log-level", "warning", "--no-access-log"]
+    proc = subprocess.Popen(argv, cwd=workdir, env=env)
+    try:
+        wait_up(f"http://127.0.0.1:{port}/docs", proc)
+        yield f"http://127.0.0.1:{port}/predict"
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+@contextlib.contextmanager
+def modelport_server(workdir: Path, threads: int) -> Iterator[tuple[str, str]]:
+    """``modelport serve --no-examples`` in a temporary home: its URL and API key."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "MODELPORT_HOME": str(workdir / "home"),
+        "MODELPORT_PORT": str(port),
+        "MODELPORT_WORKER_THREADS": str(threads),
+    }
+    workdir.mkdir(parents=True, exist_ok=True)
+    log = open(workdir / "serve.log", "wb")  # noqa: SIM115
+    argv = [str(BIN / "modelport"), "serve", "--no-examples"]
+    proc = subprocess.Popen(argv, env=env, stdout=log, stderr=log)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_up(url + "/healthz", proc)
+        key = json.loads((workdir / "home" / "credentials.json").read_text())["api_key"]
+        yield url, key
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        log.close()
+
+
+def deploy(url: str, key: str, workdir: Path, model: Path, labels: Path, name: str) -> str:
+    """``modelport build MODEL.onnx --task image-classification``: the call URL."""
+    argv = [str(BIN / "modelport"), "build", str(model), "--task", "image-classification"]
+    argv += ["--labels", str(labels), "--name", f"admin/{name}"]
+    argv += ["--api", url, "--key", key, "--home", str(workdir / "cli-home")]
+    sha = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip()
+    return f"{url}/v1/algo/admin/{name}/{sha}"
+
+
+def bench_model(
+    name: str, workdir: Path, jpeg: Path, b64: Path, labels: Path, args: argparse.Namespace
+) -> list[tuple[str, int, Stats]]:
+    model = models.BUILDERS[name](workdir / f"{name}.onnx")
+    raw = jpeg.read_bytes()
+    rows: list[tuple[str, int, Stats]] = []
+    rows.append(("in-process b1", 1, in_process(model, raw, 1, args.seconds, args.threads)))
+    rows.append(("in-process b16", 16, in_process(model, raw, 16, args.seconds, args.threads)))
+    warm = min(2.0, args.seconds)
+
+    with fastapi_app(workdir, model, labels.with_suffix(".json"), args.threads) as url:
+        label = check_label(url, raw, "image/jpeg", {})
+        script = lua(workdir, "fastapi", jpeg, "image/jpeg", {})
+        for c in CONCURRENCY:
+            wrk(url, script, c, warm)
+            rows.append((f"fastapi c{c}", c, wrk(url, script, c, args.seconds)))
+    print(f"{name}: fastapi says {label!r}", file=sys.stderr)
+
+    with modelport_server(workdir / name, args.threads) as (base, key):
+        call = deploy(base, key, workdir, model, labels, name)
+        headers = {"Authorization": f"Simple {key}"}
+        label = check_label(call, raw, "image/jpeg", headers)
+        check_label(call, b64.read_bytes(), "application/json", headers)
+        print(f"{name}: modelport says {label!r}", file=sys.stderr)
+        for kind, body, content_type in (
+            ("raw", jpeg, "image/jpeg"),
+            ("base64", b64, "application/json"),
+        ):
+            script = lua(workdir, kind, body, content_type, headers)
+            for c in CONCURRENCY:
+                wrk(call, script, c, warm)
+                rows.append((f"modelport {kind} c{c}", c, wrk(call, script, c, args.seconds)))
+    return rows
+
+
+def ratio(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.3f}"
+
+
+def print_table(name: str, rows: list[tuple[str, int, Stats]]) -> None:
+    base = rows[0][2]["ips"]
+    fastapi = {c: r["ips"] for label, c, r in rows if label.startswith("fastapi")}
+    print(f"\n{name}")
+    print(
+        f"{'target':<20} {'images/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
+        f" {'x in-proc b1':>13} {'x fastapi':>10}"
+    )
+    for label, c, r in rows:
+        http = not label.startswith("in-process")
+        vs_base = r["ips"] / base if c == 1 else math.nan
+        vs_fastapi = r["ips"] / fastapi[c] if http and c in fastapi else math.nan
+        print(
+            f"{label:<20} {r['ips']:>9.1f} {r['p50']:>8.2f} {r['p99']:>8.2f}"
+            f" {ratio(vs_base):>13} {ratio(vs_fastapi):>10}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seconds", type=float, default=10, help="per measurement (10)")
+    parser.add_argument("--models", default="mobilenet,resnet18", help="mobilenet,resnet18")
+    parser.add_argument("--threads", type=int, default=1, help="intra-op threads per target (1)")
+    args = parser.parse_args()
+    names = [n.strip() for n in args.models.split(",") if n.strip()]
+    unknown = [n for n in names if n not in models.BUILDERS]
+    if unknown:
+        raise SystemExit(f"unknown models {unknown}: use {','.join(models.BUILDERS)}")
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install -y wrk")
+    print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    tables = []
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        raw = models.coffee_jpeg()
+        jpeg, b64 = workdir / "coffee.jpg", workdir / "coffee.json"
+        jpeg.write_bytes(raw)
+        b64.write_text(json.dumps({"image": base64.b64encode(raw).decode()}))
+        names_list = models.imagenet_labels()
+        labels = workdir / "imagenet.txt"
+        labels.write_text("".join(f"{n}\n" for n in names_list))
+        labels.with_suffix(".json").write_text(json.dumps(names_list))
+        for name in names:
+            tables.append((name, bench_model(name, workdir, jpeg, b64, labels, args)))
+    for name, rows in tables:
+        print_table(f"{name} ({len(raw)} byte JPEG, 640x480, --threads {args.threads})", rows)
+    print(
+        "\nimages/s for the HTTP rows is requests/s (one image a request); latency is per"
+        " request, or per session call for in-process. x in-proc b1: images/s over in-process"
+        " b1 (concurrency 1 rows); x fastapi: over the FastAPI app at the same concurrency."
+        f"\nload average after: {os.getloadavg()[0]:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
