@@ -76,6 +76,15 @@ def test_apply_batch_with_too_few_outputs_fails_every_call() -> None:
     assert [o.stdout for o in outcomes] == [None, ""]
 
 
+def test_a_bad_input_in_a_batch_fails_only_its_own_call() -> None:
+    program = Program(str(ALGORITHMS), "picky_batch.py:apply", module_name="_t_picky_batch")
+    program.load()
+    calls = [("text", b"a", False), ("text", b"bad", False), ("text", b"c", False)]
+    outcomes = program.run_batch(calls)
+    assert [o.body for o in outcomes][::2] == [b'"A"', b'"C"']
+    assert [o.error[0] if o.error else None for o in outcomes] == [None, "bad input", None]
+
+
 def test_runs_as_batch_only_for_batchable_frames_of_several_calls() -> None:
     assert worker.runs_as_batch(True, 2)
     assert not worker.runs_as_batch(True, 1)

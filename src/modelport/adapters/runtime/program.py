@@ -187,26 +187,39 @@ class Program:
         return Outcome(kind, encoded, duration, None if out is None else out.getvalue(), error)
 
     def run_batch(self, calls: Sequence[tuple[str, bytes, bool]]) -> list[Outcome]:
-        """Run calls through ``apply_batch`` at once; one error fails the whole batch."""
+        """Run calls through ``apply_batch`` at once. When it raises (a bad input, say) and the
+        module has its own ``apply``, each call runs alone, so only the bad call fails; an
+        ``apply_batch`` that breaks its contract fails the whole batch."""
         with _captured(any(c[2] for c in calls)) as out:
-            start, error = time.perf_counter(), None
+            start, error, raised = time.perf_counter(), None, False
             try:
                 values = self._apply_batch([decode_input(c[0], c[1]) for c in calls])
-                if not isinstance(values, (list, tuple)):
-                    kind = type(values).__name__
-                    raise TypeError(f"apply_batch returned a {kind}, not a list of outputs")
-                if len(values) != len(calls):
-                    got = f"{len(values)} outputs for {len(calls)} inputs"
-                    raise TypeError(f"apply_batch returned {got}")
-                encoded = [encode_output(v) for v in values]
             except Exception as exc:
-                error, encoded = failure(exc), [("json", b"null")] * len(calls)
+                values, error, raised = [], failure(exc), not isinstance(exc, MemoryError)
+            encoded = [("json", b"null")] * len(calls)
+            if error is None:
+                try:
+                    encoded = self._encode_batch(values, len(calls))
+                except Exception as exc:
+                    error = failure(exc)
             duration = time.perf_counter() - start
+        if raised and self._attribute != "apply_batch":
+            return [self.run_one(*call) for call in calls]
         text = None if out is None else out.getvalue()
         return [
             Outcome(kind, body, duration, text if calls[i][2] else None, error)
             for i, (kind, body) in enumerate(encoded)
         ]
+
+    @staticmethod
+    def _encode_batch(values: Any, count: int) -> list[tuple[str, bytes]]:
+        if not isinstance(values, (list, tuple)):
+            raise TypeError(
+                f"apply_batch returned a {type(values).__name__}, not a list of outputs"
+            )
+        if len(values) != count:
+            raise TypeError(f"apply_batch returned {len(values)} outputs for {count} inputs")
+        return [encode_output(v) for v in values]
 
 
 def _not_loaded(value: Any) -> Any:
