@@ -2,6 +2,9 @@
 
 modelport deploy digits/                  # upload + build; prints the hash and call URL
 modelport deploy m.onnx --task image-classification --labels l.txt --name alice/m  # no code
+modelport deploy m.onnx --task tensor --name alice/m            # tensors in, tensors out
+modelport deploy digits.joblib --features image:8x8-gray-inverted --scale 16 --name alice/d
+modelport deploy svm.dat --task image-classification --features hog-digits --name alice/svm
 modelport publish alice/digits --minor    # 0.1.0, once the sample still passes
 modelport versions alice/digits
 """
@@ -18,6 +21,7 @@ from modelport.cli.output import Progress, dig, duration, table, when
 from modelport.cli.session import Session, Subparsers
 from modelport.client.deploy import build_sha, read_manifest, source_folder
 from modelport.client.modelfile import (
+    FEATURES,
     FORMATS,
     RESIZES,
     TASKS,
@@ -40,7 +44,10 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     ):
         p = sub.add_parser(verb, parents=[common], help=help_text, description=help_text)
         p.add_argument(
-            "path", metavar="PATH", type=Path, help="folder with a modelport.yaml, or a .onnx file"
+            "path",
+            metavar="PATH",
+            type=Path,
+            help="folder with a modelport.yaml, or a .onnx, .joblib or cv2.ml .dat model file",
         )
         p.add_argument("--owner", help="account to deploy as (default: the server's user)")
         add_model_flags(p)
@@ -79,7 +86,7 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 
 def add_model_flags(p: argparse.ArgumentParser) -> None:
     """Flags for deploying a model file with no code (docs/vision.md)."""
-    g = p.add_argument_group("model files (PATH is a .onnx file; see docs/vision.md)")
+    g = p.add_argument_group("model files (PATH is a .onnx/.joblib/.dat file; docs/vision.md)")
     g.add_argument("--task", choices=list(TASKS), help="what the model does (required)")
     g.add_argument("--name", metavar="[OWNER/]NAME", help="default: the file's name")
     g.add_argument("--labels", type=Path, metavar="FILE", help="one a line, or a JSON list/object")
@@ -93,15 +100,23 @@ def add_model_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--threshold", type=float, default=0.4, help="detection confidence (0.4)")
     g.add_argument("--iou", type=float, default=0.45, help="YOLO NMS overlap (0.45)")
     g.add_argument("--box-order", choices=["yxyx", "xyxy"], default="yxyx", help="SSD boxes")
+    g.add_argument("--features", metavar="SPEC", help=f".joblib/.dat: {' | '.join(FEATURES)}")
+    g.add_argument(
+        "--scale", type=float, help="image features' top value, e.g. 16 (1); ONNX's divisor (255)"
+    )
 
 
 def model_options(args: argparse.Namespace) -> tuple[str | None, ModelOptions]:
     """The owner (from --name or --owner) and the options for a model-file deploy."""
-    if not args.task:
+    task = args.task
+    if not task and args.path.suffix.lower() == ".joblib":  # a plain or image-feature model
+        plain = args.features in (None, "raw", "pixels")
+        task = "tensor" if plain else "image-classification"
+    if not task:
         raise InvalidInput(f"{args.path} is a model file: pass --task ({' or '.join(TASKS)})")
     owner, _, name = (args.name or "").rpartition("/")
     return owner or args.owner, ModelOptions(
-        task=args.task,
+        task=task,
         name=name or default_name(args.path),
         labels=read_labels(args.labels) if args.labels else None,
         top_k=args.top_k,
@@ -114,6 +129,8 @@ def model_options(args: argparse.Namespace) -> tuple[str | None, ModelOptions]:
         threshold=args.threshold,
         iou=args.iou,
         box_order=args.box_order,
+        scale=args.scale,
+        features=args.features,
     )
 
 

@@ -6,6 +6,12 @@ writes a normal algorithm folder (``modelport.yaml``, the model, ``labels.txt``,
 ``modelport/templates/image_classification`` or ``object_detection``) and deploys it like
 any other folder, so builds, environments, batching and versions work unchanged.
 
+``--task tensor`` wraps an ONNX model as tensors in, tensors out (``templates/tensor``). A
+scikit-learn ``.joblib`` (``templates/sklearn``) or OpenCV ``cv2.ml`` SVM ``.dat``
+(``templates/opencv_svm``) is served behind a feature pipeline (``--features``: ``raw``,
+``image:WxH-gray[-inverted]`` or ``hog-digits``). Loading a ``.joblib`` unpickles it, which
+runs code from the file: deploying one trusts it exactly as loading it locally would.
+
 >>> import tempfile
 >>> folder = Path(tempfile.mkdtemp())
 >>> model = folder / "m.onnx"
@@ -17,9 +23,13 @@ any other folder, so builds, environments, batching and versions work unchanged.
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import json
+import lzma
 import re
 import shutil
+import zlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -28,10 +38,17 @@ from typing import Any
 from modelport.core.names import check_algorithm_name
 from modelport.errors import InvalidInput
 
-TASKS = {"image-classification": "image_classification", "object-detection": "object_detection"}
+TASKS = {
+    "image-classification": "image_classification",
+    "object-detection": "object_detection",
+    "tensor": "tensor",
+}
 FORMATS = ("ssd", "yolo")
 RESIZES = ("crop", "stretch", "letterbox")
-MODEL_SUFFIXES = (".onnx",)
+MODEL_SUFFIXES = (".onnx", ".joblib", ".dat")
+FEATURES = ("raw", "pixels", "image:WxH-gray[-inverted]", "hog-digits")
+IMAGE_FEATURES = re.compile(r"image:([1-9]\d{0,3})x([1-9]\d{0,3})-gray(-inverted)?")
+OPENCV = "opencv-python-headless>=4.10,<5"
 SHARED = ("image_classification", "onnx_model.py.tmpl")  # used by both tasks
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -48,7 +65,7 @@ class ModelOptions:
     input_size: int | None = None
     mean: tuple[float, ...] | None = None
     std: tuple[float, ...] | None = None
-    scale: float = 255.0
+    scale: float | None = None  # ONNX images: the divisor (255); features: the range's top (1)
     channels: str = "RGB"
     layout: str | None = None
     resize: str | None = None
@@ -60,6 +77,7 @@ class ModelOptions:
     max_detections: int = 100
     batch_size: int = 16
     batch_wait_ms: int = 5
+    features: str | None = None
 
     def settings(self, model_file: str) -> dict[str, Any]:
         """The generated algorithm's ``settings.json``."""
@@ -73,7 +91,7 @@ class ModelOptions:
             "input_size": self.input_size,
             "resize": self.resize or ("stretch" if detection else "crop"),
             "crop_ratio": 0.875,
-            "scale": self.scale,
+            "scale": 255.0 if self.scale is None else self.scale,
             "mean": list(self.mean or default_mean),
             "std": list(self.std or default_std),
             "channels": self.channels,
@@ -94,6 +112,8 @@ class ModelOptions:
 
     def check(self) -> None:
         check_algorithm_name(self.name)
+        if self.scale is not None and not self.scale > 0:
+            raise InvalidInput("--scale must be positive")
         if self.task not in TASKS:
             raise InvalidInput(f"unknown task {self.task!r}: use {' or '.join(TASKS)}")
         choices = {
@@ -173,11 +193,103 @@ def _label(value: Any) -> str:
     return " ".join(str(value).split())
 
 
+def template_of(model: Path, options: ModelOptions) -> str:
+    """The template folder for ``model`` with ``options`` (checked together).
+
+    >>> template_of(Path("digits.joblib"), ModelOptions(task="tensor", name="d"))
+    'sklearn'
+    >>> template_of(Path("svm.dat"), ModelOptions(task="tensor", name="s", features="hog-digits"))
+    'opencv_svm'
+    """
+    options.check()
+    suffix = model.suffix.lower()
+    if suffix not in MODEL_SUFFIXES:
+        kinds = ", ".join(MODEL_SUFFIXES)
+        raise InvalidInput(f"{model.name}: not a model file modelport can deploy ({kinds})")
+    if suffix == ".onnx":
+        if options.features is not None:
+            raise InvalidInput("--features is for .joblib and .dat models, not ONNX")
+        return TASKS[options.task]
+    if options.task == "object-detection":
+        raise InvalidInput(f"{model.name}: use --task tensor or image-classification")
+    feature_spec(model, options)  # checks --features
+    return "sklearn" if suffix == ".joblib" else "opencv_svm"
+
+
+def feature_spec(model: Path, options: ModelOptions) -> str:
+    """The feature pipeline: ``--features``, else the task's default.
+
+    >>> feature_spec(Path("svm.dat"), ModelOptions(task="image-classification", name="s"))
+    'hog-digits'
+    >>> feature_spec(Path("m.joblib"), ModelOptions(task="tensor", name="m"))
+    'raw'
+    """
+    spec = options.features
+    if spec is None:
+        if options.task == "tensor":
+            return "raw"
+        if model.suffix.lower() == ".dat":
+            return "hog-digits"
+        raise InvalidInput(
+            f"{model.name} classifies images only behind a feature pipeline: pass --features"
+            " image:WxH-gray[-inverted] (or --task tensor for plain feature vectors)"
+        )
+    if spec in ("raw", "pixels", "hog-digits") or IMAGE_FEATURES.fullmatch(spec):
+        return spec
+    raise InvalidInput(f"unknown --features {spec!r}: use {' or '.join(FEATURES)}")
+
+
+def sklearn_version(model: Path) -> str | None:
+    """The scikit-learn version that pickled ``model``, when the file names it.
+
+    Estimators pickle ``_sklearn_version``; joblib's compressed files are opened first.
+    """
+    data = model.read_bytes()
+    for opener in (
+        lambda raw: raw,
+        zlib.decompress,
+        gzip.decompress,
+        lzma.decompress,
+        bz2.decompress,
+    ):
+        try:
+            text = opener(data)
+        except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError):
+            continue  # not this compression: try the next
+        found = re.search(
+            rb"_sklearn_version.{1,16}?(\d+\.\d+(?:\.\d+)?(?:\.?post\d+)?)", text, re.S
+        )
+        if found:
+            return found[1].decode("ascii")
+    return None
+
+
+def requirements(model: Path, template: str, features: str | None) -> list[str]:
+    """What the generated algorithm's environment installs."""
+    if template == "tensor":
+        return ["onnxruntime", "numpy"]
+    if template in ("image_classification", "object_detection"):
+        return ["onnxruntime", "numpy", "pillow"]
+    out = []
+    if template == "sklearn":
+        version = sklearn_version(model)
+        out += [f"scikit-learn=={version}" if version else "scikit-learn", "joblib"]
+    if template == "opencv_svm" or features == "hog-digits":
+        out.append(OPENCV)
+    out.append("numpy")
+    if features not in (None, "raw", "pixels"):
+        out.append("pillow")
+    return out
+
+
 def generate(model: Path, options: ModelOptions, target: Path) -> Path:
     """Write the algorithm folder for ``model`` into ``target`` (created); ``target``."""
-    options.check()
     if not model.is_file():
+        options.check()
         raise InvalidInput(f"no model file {model}")
+    template = template_of(model, options)
+    classic = template in ("sklearn", "opencv_svm")
+    features = feature_spec(model, options) if classic else None
     target.mkdir(parents=True, exist_ok=True)
     model_file = "model" + model.suffix.lower()
     shutil.copyfile(model, target / model_file)
@@ -186,19 +298,42 @@ def generate(model: Path, options: ModelOptions, target: Path) -> Path:
         shutil.copyfile(drift, target / "drift.json")  # the build keeps the measured drift
     labels = options.labels or []
     (target / "labels.txt").write_text("".join(f"{label}\n" for label in labels), "utf-8")
-    settings = options.settings(model_file)
+    if template == "tensor":
+        settings: dict[str, Any] = {"task": "tensor", "model": model_file}
+    elif classic:
+        scale = 1.0 if options.scale is None else options.scale
+        settings = {
+            "task": options.task,
+            "model": model_file,
+            "labels": "labels.txt",
+            "features": features,
+            "scale": scale,
+        }
+    else:
+        settings = options.settings(model_file)
     (target / "settings.json").write_text(json.dumps(settings, indent=2) + "\n", "utf-8")
-    what = "classifier" if options.task == "image-classification" else "detector"
+    what = {
+        "image_classification": "an image classifier",
+        "object_detection": "an image detector",
+        "tensor": "a tensor model",
+        "sklearn": f"a scikit-learn model (features {features})",
+        "opencv_svm": f"an OpenCV SVM (features {features})",
+    }[template]
     values = {
         "name": options.name,
-        "description": json.dumps(f"{model.name} as an image {what} (generated)"),
+        "description": json.dumps(f"{model.name} as {what} (generated)"),
         "batch_size": str(options.batch_size),
         "batch_wait_ms": str(options.batch_wait_ms),
+        "requirements": ", ".join(json.dumps(r) for r in requirements(model, template, features)),
+        "features": str(features),
     }
     root = resources.files("modelport").joinpath("templates")
-    sources = [f for f in root.joinpath(TASKS[options.task]).iterdir() if f.is_file()]
-    if not any(f.name == SHARED[1] for f in sources):
-        sources.append(root.joinpath(*SHARED))
+    sources = [f for f in root.joinpath(template).iterdir() if f.is_file()]
+    shared = SHARED if template in ("image_classification", "object_detection") else None
+    if template == "opencv_svm":
+        shared = ("sklearn", "features.py.tmpl")
+    if shared and not any(f.name == shared[1] for f in sources):
+        sources.append(root.joinpath(*shared))
     for source in sources:
         text = source.read_text(encoding="utf-8")
         for key, value in values.items():

@@ -1,0 +1,1 @@
+"""Real detectors deployed as user algorithm folders."""
