@@ -100,6 +100,7 @@ def add_model_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--threshold", type=float, default=0.4, help="detection confidence (0.4)")
     g.add_argument("--iou", type=float, default=0.45, help="YOLO NMS overlap (0.45)")
     g.add_argument("--box-order", choices=["yxyx", "xyxy"], default="yxyx", help="SSD boxes")
+    g.add_argument("--replicas", type=int, metavar="N", help="worker processes (one per core)")
     g.add_argument("--features", metavar="SPEC", help=f".joblib/.dat: {' | '.join(FEATURES)}")
     g.add_argument(
         "--scale", type=float, help="image features' top value, e.g. 16 (1); ONNX's divisor (255)"
@@ -120,6 +121,7 @@ def model_options(args: argparse.Namespace) -> tuple[str | None, ModelOptions]:
         name=name or default_name(args.path),
         labels=read_labels(args.labels) if args.labels else None,
         top_k=args.top_k,
+        **({"replicas": args.replicas} if args.replicas else {}),
         input_size=args.input_size,
         mean=args.mean,
         std=args.std,

@@ -27,10 +27,11 @@ import bz2
 import gzip
 import json
 import lzma
+import os
 import re
 import shutil
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,8 @@ class ModelOptions:
     max_detections: int = 100
     batch_size: int = 16
     batch_wait_ms: int = 5
+    # one worker per core (at most 4): decoding one image overlaps inference on another
+    replicas: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))
     features: str | None = None
 
     def settings(self, model_file: str) -> dict[str, Any]:
@@ -323,6 +326,7 @@ def generate(model: Path, options: ModelOptions, target: Path) -> Path:
         "name": options.name,
         "description": json.dumps(f"{model.name} as {what} (generated)"),
         "batch_size": str(options.batch_size),
+        "replicas": str(options.replicas),
         "batch_wait_ms": str(options.batch_wait_ms),
         "requirements": ", ".join(json.dumps(r) for r in requirements(model, template, features)),
         "features": str(features),
