@@ -176,3 +176,9 @@ def test_a_version_where_none_belongs_is_refused(cli: Cli) -> None:
         2,
         "modelport: error: expected OWNER/NAME without a version, got 'alice/digits/1.0.0'\n",
     )
+
+
+def test_model_file_flags_on_a_folder_are_refused(cli: Cli, folder: Path) -> None:
+    done = cli("deploy", str(folder), "--replicas", "2", "--scale", "16")
+    assert done.code == 2
+    assert "--scale, --replicas: for model files" in done.err

@@ -143,11 +143,17 @@ def algorithm_ref(text: str) -> AlgorithmRef:
     return ref
 
 
+# flags without a default that only a model file uses (the others have harmless defaults)
+MODEL_ONLY = ("task", "name", "labels", "input_size", "resize", "mean", "std", "features",
+              "scale", "replicas")  # fmt: skip
+
+
 def run_deploy(session: Session) -> int:
     args = session.args
     if not is_model_file(args.path):
-        if args.task or args.name:
-            raise InvalidInput(f"--task and --name are for model files; {args.path} is not one")
+        given = [f"--{flag.replace('_', '-')}" for flag in MODEL_ONLY if getattr(args, flag, None)]
+        if given:
+            raise InvalidInput(f"{', '.join(given)}: for model files; {args.path} is not one")
         return deploy_folder(session, args.path, args.owner)
     owner, options = model_options(args)
     with tempfile.TemporaryDirectory(prefix="modelport-") as temp:
