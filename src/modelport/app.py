@@ -25,6 +25,7 @@ from modelport.adapters.store.sql import SqlStore
 from modelport.config import Settings
 from modelport.core.metrics import Metrics
 from modelport.core.ports import Blobs, Deployment
+from modelport.errors import InvalidInput
 from modelport.http.app import build_app
 from modelport.services.accounts import Accounts
 from modelport.services.builds import Builds
@@ -35,6 +36,7 @@ from modelport.services.principal import Principal
 from modelport.services.registry import Registry
 
 LOAD_SCOPES = frozenset({"data:read", "algo:call"})
+REMOTE = ("http://", "https://", "data://")
 
 
 def create_platform(settings: Settings) -> Platform:
@@ -93,12 +95,27 @@ def create_platform(settings: Settings) -> Platform:
 
 
 def _image_loader() -> Callable[[object], Any] | None:
-    """``modelport.vision.load_image`` as PIL, for ``?render=true``; None without Pillow."""
+    """``modelport.vision.load_image`` as PIL, for ``?render=true``; None without Pillow.
+
+    The gateway draws only images sent in the request: it never fetches a URL or a
+    ``data://`` file itself (it has no caller's token, and its network is not the workers')."""
     if importlib.util.find_spec("PIL") is None:
         return None
     from modelport import vision
 
-    return lambda value: vision.load_image(value, as_array=False)
+    def load(value: object) -> Any:
+        _refuse_remote(value)
+        return vision.load_image(value, as_array=False)
+
+    return load
+
+
+def _refuse_remote(value: object) -> None:
+    if isinstance(value, str) and value.lstrip().lower().startswith(REMOTE):
+        raise InvalidInput("render draws images sent in the request, not URLs or data:// files")
+    if isinstance(value, dict):
+        for inner in value.values():
+            _refuse_remote(inner)
 
 
 def _worker_env(settings: Settings) -> dict[str, str]:

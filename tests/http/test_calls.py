@@ -185,3 +185,9 @@ def error_of_call(response: httpx.Response) -> dict[str, str]:
     body = response.json()
     assert "error" in body and "duration" in body["metadata"], body
     return dict(body["error"])
+
+
+def test_void_output_checks_the_algorithm_before_answering(live: Live) -> None:
+    r = live.http.post("/v1/algo/admin/nope?output=void", json=1)
+    assert r.status_code == 404
+    assert error_of(r)["code"] == "algorithm_not_found"

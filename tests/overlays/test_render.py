@@ -143,3 +143,15 @@ def test_labels_are_clipped_to_small_images() -> None:
     data = overlays.render(image(GREY, (20, 16)), result, "PNG")
     assert pixels(data).shape == (16, 20, 3)
     assert json.dumps(result)  # the result is not modified
+
+
+def test_the_gateway_draws_only_images_sent_in_the_request(live: Live, detector: str) -> None:
+    """The worker reads data:// as the caller; the gateway itself fetches nothing."""
+    live.http.post("/v1/data/.my", json={"name": "render_inputs"})
+    live.http.put("/v1/data/.my/render_inputs/grey.png", content=image(GREY, SIZE, "PNG"))
+    body = {"image": "data://.my/render_inputs/grey.png"}
+    plain = live.http.post(f"/v1/algo/{detector}", json=body)
+    assert plain.json()["result"]["detections"], plain.text  # the algorithm read it
+    r = live.http.post(f"/v1/algo/{detector}?render=true", json=body)
+    assert r.status_code == 400
+    assert "not URLs or data:// files" in r.json()["error"]["message"]

@@ -95,7 +95,7 @@ async def _call(platform: Platform, match: re.Match[str], scope: Scope, receive:
     elif media == "multipart/form-data":
         body = multipart_file(body, raw_type)
     owner, name, version = match.groups()
-    call = platform.calls.call(
+    call = await platform.calls.start(  # a missing algorithm or version raises here
         caller, owner, name, version, content_type, body,
         timeout=_timeout(query.get("timeout")),
         stdout=query.get("stdout", "").lower() == "true",
@@ -103,7 +103,7 @@ async def _call(platform: Platform, match: re.Match[str], scope: Scope, receive:
     if output == "void":
         task = asyncio.create_task(call)
         _background.add(task)
-        task.add_done_callback(_background.discard)
+        task.add_done_callback(_finished)
         return (
             200,
             b"application/json",
@@ -117,6 +117,13 @@ async def _call(platform: Platform, match: re.Match[str], scope: Scope, receive:
         if drawn is not None:
             return 200, overlays.MEDIA[render], drawn
     return 200, b"application/json", envelope(result)
+
+
+def _finished(task: asyncio.Task[CallResult]) -> None:
+    """A detached call's end: nobody waits for it, so its failure is logged here."""
+    _background.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        _log.error("detached call failed", exc_info=task.exception())
 
 
 def _image(media: str | None) -> ContentType:

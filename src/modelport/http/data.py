@@ -132,14 +132,16 @@ async def _read(request: Request, data: Data, caller: Principal, at: DataPath) -
     head = request.method == "HEAD"
     if at.path:
         try:
-            info = await asyncio.to_thread(data.stat, caller, at)
-        except ModelportError:
-            info = None
-        if info is not None:
-            headers = _file_headers(info)
             if head:
-                return Response(None, 200, headers)
+                return Response(
+                    None, 200, _file_headers(await asyncio.to_thread(data.stat, caller, at))
+                )
+            # one lookup: the headers describe exactly the stream that is sent
             stream, info = await asyncio.to_thread(data.open, caller, at)
+        except ModelportError:
+            pass  # not a file: maybe a folder
+        else:
+            headers = _file_headers(info)
             return StreamingResponse(_chunks(stream), 200, headers, "application/octet-stream")
     marker = request.query_params.get("marker")
     listing = await asyncio.to_thread(data.listing, caller, at, marker)
@@ -192,6 +194,7 @@ async def _upload(request: Request, data: Data, caller: Principal, at: DataPath)
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"file is over the {limit} byte limit")
+    await asyncio.to_thread(data.check_upload, caller, at)  # refuse before spooling anything
     staging = await asyncio.to_thread(data.staging)
     fd, name = tempfile.mkstemp(dir=staging, prefix=".upload-", suffix=".tmp")
     spooled = Path(name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,7 +54,7 @@ class Calls:
         )
         self._ttl, self._max_timeout, self._clock = cache_ttl, max_timeout, clock
         self._tokens = tokens
-        self._minted: dict[tuple[str, str | None, str], tuple[float, str]] = {}
+        self._minted: dict[tuple[str, str | None, str, frozenset[str]], tuple[float, str]] = {}
         self._cache: dict[tuple[str, str, str, str | None], tuple[float, Target]] = {}
 
     async def call(
@@ -69,6 +69,25 @@ class Calls:
         timeout: float | None = None,
         stdout: bool = False,
     ) -> CallResult:
+        run = await self.start(
+            caller, owner, name, version, content_type, body, timeout=timeout, stdout=stdout
+        )
+        return await run
+
+    async def start(
+        self,
+        caller: Principal,
+        owner: str,
+        name: str,
+        version: str | None,
+        content_type: ContentType,
+        body: bytes,
+        *,
+        timeout: float | None = None,
+        stdout: bool = False,
+    ) -> Coroutine[Any, Any, CallResult]:
+        """Resolve and authorise the call now (errors raise here); the returned coroutine runs
+        it. ``output=void`` answers between the two."""
         target = await self._target(caller, owner, name, version)
         manifest = target.deployment.manifest
         seconds = min(timeout if timeout is not None else manifest.timeout, self._max_timeout)
@@ -81,6 +100,9 @@ class Calls:
             # the algorithm acts as its caller for data and nested calls, until the call ends
             token=self._token(caller, label, seconds),
         )
+        return self._run(target, request, label)
+
+    async def _run(self, target: Target, request: CallRequest, label: str) -> CallResult:
         result = await self._runner.call(target.deployment, request)
         self._metrics.count(
             CALLS,
@@ -98,7 +120,7 @@ class Calls:
         long enough: equal keys let the runner batch one caller's calls together."""
         if self._tokens is None:
             return ""
-        key = (caller.account.id, caller.via, label)
+        key = (caller.account.id, caller.via, label, caller.scopes)  # a narrower key: its own
         now = self._clock()
         hit = self._minted.get(key)
         if hit is not None and hit[0] > now + seconds + 5:

@@ -132,15 +132,20 @@ class Data:
         self._blobs.make_folder(target.folder_key)
         return target
 
+    def check_upload(self, caller: Principal, at: DataPath) -> Collection:
+        """Whether ``caller`` may write the file ``at``: checked before a byte is spooled."""
+        self._check_write(caller, at.owner)
+        if not at.path:
+            raise InvalidInput(f"{at.uri} is a collection, not a file: add a file name")
+        collection = self._collection(at)
+        if self._folder(at):
+            raise Conflict(f"{at.uri} is a folder")
+        return collection
+
     def put_file(self, caller: Principal, at: DataPath, source: Path) -> BlobInfo:
         """Store the spooled upload at ``source`` as the file ``at`` (``source`` is consumed)."""
         try:
-            self._check_write(caller, at.owner)
-            if not at.path:
-                raise InvalidInput(f"{at.uri} is a collection, not a file: add a file name")
-            collection = self._collection(at)
-            if self._folder(at):
-                raise Conflict(f"{at.uri} is a folder")
+            collection = self.check_upload(caller, at)
             size = source.stat().st_size
             if size > self.max_file_bytes:
                 raise PayloadTooLarge(f"file is over the {self.max_file_bytes} byte limit")

@@ -35,7 +35,9 @@ def read_archive(data: bytes, *, max_bytes: int) -> dict[str, SourceFile]:
     total = 0
     try:
         with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tar:
-            for member in tar:
+            for count, member in enumerate(tar):
+                if count >= MAX_FILES:  # folders count too: tarfile keeps every entry it reads
+                    raise PayloadTooLarge(f"source archive has more than {MAX_FILES} entries")
                 if member.isdir():
                     continue
                 if not member.isfile():
@@ -49,8 +51,6 @@ def read_archive(data: bytes, *, max_bytes: int) -> dict[str, SourceFile]:
                         f"source tree is over {max_bytes // 2**20} MiB unpacked; keep model files"
                         " out of the source folder"
                     )
-                if len(files) >= MAX_FILES:
-                    raise PayloadTooLarge(f"source archive has more than {MAX_FILES} files")
                 handle = tar.extractfile(member)
                 assert handle is not None  # a regular file always has one
                 files[name] = SourceFile(handle.read(), bool(member.mode & 0o100))

@@ -2,8 +2,9 @@
 
 A token reads ``mpt_<payload>.<signature>``: the payload is base64url JSON
 ``{"a": account id, "s": scopes, "g": "owner/name", "e": expiry}``, signed with
-HMAC-SHA256, so checking one needs no query. It outlives neither its expiry (the call's
-timeout) nor a change of the secret.
+HMAC-SHA256, so checking one needs no query. It lives the call's timeout plus a minute (calls
+of one caller through one key share it while it lasts, so the runner can batch them), and no
+longer than the secret.
 """
 
 from __future__ import annotations

@@ -175,3 +175,23 @@ def test_the_algorithmia_client_needs_no_arguments_in_a_worker(api: FakeApi) -> 
         ("/v1/algo/demo/echo", "tok-alice"),
         ("/v1/algo/demo/echo", "tok-bob"),
     ]
+
+
+def test_load_runs_with_a_key_minted_for_each_worker_start() -> None:
+    """A replacement worker started later gets a fresh load() key, not the first one."""
+    minted: list[str] = []
+
+    def mint(d: Deployment) -> str:
+        minted.append(f"load-key-{len(minted)}")
+        return minted[-1]
+
+    async def body(runner: LocalRunner) -> None:
+        d = deployment("load_identity.py:apply")
+        first = value(await runner.call(d, request("x")))
+        assert first == {"load_key": "load-key-0", "now": None}  # gone after load()
+        crashed = await runner.call(d, request("exit"))
+        assert crashed.error is not None and crashed.error.error_type == "SystemExit"
+        second = value(await runner.call(d, request("x", token="caller")))
+        assert second == {"load_key": "load-key-1", "now": "caller"}
+
+    run(body, load_key=mint)

@@ -63,9 +63,15 @@ class LocalRunner:
         )
         env.update(deployment.manifest.env)
         env.update(self.env)
-        if self.load_key is not None:
-            env[worker.LOAD_KEY] = self.load_key(deployment)
         return env
+
+    def _load_env(self, deployment: Deployment) -> Callable[[], dict[str, str]] | None:
+        """A fresh load() key for every worker start: a replacement started hours later
+        must not get an expired one."""
+        mint = self.load_key
+        if mint is None:
+            return None
+        return lambda: {worker.LOAD_KEY: mint(deployment)}
 
     def _argv(self, deployment: Deployment) -> list[str]:
         # -s: no user site-packages; the build's environment is the only one
@@ -121,6 +127,7 @@ class LocalRunner:
                 deployment.source_dir,
                 self._log(deployment),
                 self.start_timeout,
+                self._load_env(deployment),
             )
             dispatcher = Dispatcher(deployment, spec, self.stop_grace)
             self._dispatchers[deployment.key] = dispatcher

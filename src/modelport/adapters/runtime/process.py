@@ -7,6 +7,7 @@ import contextlib
 import os
 import signal
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +21,7 @@ class WorkerSpec:
     cwd: Path
     log: Path | None  # appended to; None: the gateway's stderr
     start_timeout: float
+    fresh_env: Callable[[], dict[str, str]] | None = None  # made anew for each worker started
 
 
 def describe_exit(code: int) -> str:
@@ -54,7 +56,7 @@ class WorkerProcess:
                 stdin=subprocess.DEVNULL,
                 stdout=log or 2,
                 stderr=log or 2,
-                env=spec.env,
+                env={**spec.env, **spec.fresh_env()} if spec.fresh_env else spec.env,
                 cwd=spec.cwd,
                 start_new_session=True,  # a Ctrl-C in the gateway's terminal is not for them
             )
