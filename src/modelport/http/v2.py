@@ -147,16 +147,23 @@ async def _model(request: Request, owner: str, name: str, version: str | None) -
     _, sha, label = hit
     tensors = _metadata.get(sha)
     if tensors is None:
-        part = await _call(platform, caller, None, owner, name, version, {"metadata": True})
+        pinned = sha if caller.owns(owner) else version  # the build just resolved, if allowed
+        part = await _call(platform, caller, None, owner, name, pinned, {"metadata": True})
         tensors = (_tensors(part.get("inputs")), _tensors(part.get("outputs")))
         _metadata[sha] = tensors
     return Model(f"{owner}/{name}", owner, name, version, label, sha, *tensors)
 
 
 def _tensors(value: object) -> list[Tensor]:
+    malformed = V2Error(500, "the algorithm's tensor metadata is malformed")
     if not isinstance(value, list):
-        raise V2Error(500, "the algorithm's tensor metadata is malformed")
-    return [Tensor(str(t["name"]), str(t["datatype"]), [int(d) for d in t["shape"]]) for t in value]
+        raise malformed
+    try:
+        return [
+            Tensor(str(t["name"]), str(t["datatype"]), [int(d) for d in t["shape"]]) for t in value
+        ]
+    except (KeyError, TypeError, ValueError):
+        raise malformed from None
 
 
 def _describe(tensors: list[Tensor]) -> list[dict[str, Any]]:
