@@ -86,3 +86,21 @@ def test_writes_need_ownership_and_scope(setup, tmp_path: Path) -> None:
         )
     with pytest.raises(Conflict):
         data.create_folder(alice, DataPath("alice"), "models")
+
+
+def test_concurrent_uploads_cannot_overshoot_the_quota(setup, tmp_path: Path) -> None:
+    """The growth is reserved before the file is stored, so an upload that starts while
+    another is still being stored sees its bytes (quota 150: 90 + 90 must not pass)."""
+    data, alice, store = setup
+    original = data._blobs.put_file
+
+    def put_file(key: str, source: Path):  # type: ignore[no-untyped-def]
+        if key.endswith("/a"):
+            with pytest.raises(QuotaExceeded):
+                upload(data, alice, "b", 90, tmp_path)
+        return original(key, source)
+
+    data._blobs.put_file = put_file  # type: ignore[method-assign]
+    upload(data, alice, "a", 90, tmp_path)
+    assert store.usage("a1") == 90
+    assert [f.key for f in data.listing(alice, DataPath("alice", "models")).files] == ["a"]

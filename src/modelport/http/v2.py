@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError
@@ -39,7 +38,6 @@ except PackageNotFoundError:  # a source tree that is not installed
 router = APIRouter(prefix="/v2", tags=["open inference protocol"])
 EXTENSIONS = ["binary_tensor_data", "model_configuration", "model_repository"]
 HEADER = "inference-header-content-length"
-RESOLVE_TTL = 2.0
 _TYPES = {
     "BOOL": "TYPE_BOOL",
     "UINT8": "TYPE_UINT8",
@@ -79,7 +77,6 @@ class Model:
     outputs: list[Tensor]
 
 
-_resolved: dict[tuple[str, str, str, str | None], tuple[float, str, str]] = {}
 _metadata: dict[str, tuple[list[Tensor], list[Tensor]]] = {}  # by build hash
 
 
@@ -134,22 +131,16 @@ async def _call(
 
 async def _model(request: Request, owner: str, name: str, version: str | None) -> Model:
     platform, caller = _platform(request), _caller(request)
-    key = (caller.account.id, owner, name, version)
-    now = time.monotonic()
-    hit = _resolved.get(key)
-    if hit is None or hit[0] <= now:
-        resolved = await asyncio.to_thread(platform.registry.resolve, caller, owner, name, version)
-        sha = resolved.build.commit_sha
-        label = str(resolved.version.semver) if resolved.version is not None else sha
-        if len(_resolved) > 10_000:
-            _resolved.clear()
-        hit = _resolved[key] = (now + RESOLVE_TTL, sha, label)
-    _, sha, label = hit
+    resolved = (await platform.calls.target(caller, owner, name, version)).resolved
+    sha = resolved.build.commit_sha
+    label = str(resolved.version.semver) if resolved.version is not None else sha
     tensors = _metadata.get(sha)
     if tensors is None:
         pinned = sha if caller.owns(owner) else version  # the build just resolved, if allowed
         part = await _call(platform, caller, None, owner, name, pinned, {"metadata": True})
         tensors = (_tensors(part.get("inputs")), _tensors(part.get("outputs")))
+        if len(_metadata) > 1_000:
+            _metadata.clear()
         _metadata[sha] = tensors
     return Model(f"{owner}/{name}", owner, name, version, label, sha, *tensors)
 

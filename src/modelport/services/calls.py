@@ -88,7 +88,7 @@ class Calls:
     ) -> Coroutine[Any, Any, CallResult]:
         """Resolve and authorise the call now (errors raise here); the returned coroutine runs
         it. ``output=void`` answers between the two."""
-        target = await self._target(caller, owner, name, version)
+        target = await self.target(caller, owner, name, version)
         manifest = target.deployment.manifest
         seconds = min(timeout if timeout is not None else manifest.timeout, self._max_timeout)
         label = f"{owner}/{name}"
@@ -132,9 +132,8 @@ class Calls:
         self._minted[key] = (now + ttl, token)
         return token
 
-    async def _target(
-        self, caller: Principal, owner: str, name: str, version: str | None
-    ) -> Target:
+    async def target(self, caller: Principal, owner: str, name: str, version: str | None) -> Target:
+        """What ``owner/name/version`` resolves to for ``caller``: cached, dropped on publish."""
         key = (caller.account.id, owner, name, version)
         now = self._clock()
         hit = self._cache.get(key)

@@ -151,7 +151,10 @@ class Data:
                 raise PayloadTooLarge(f"file is over the {self.max_file_bytes} byte limit")
             old = self._blobs.stat(at.key)
             delta = size - (old.size if old else 0)
-            if delta > 0 and self._store.usage(collection.owner_id) + delta > self._quota:
+            # reserve the growth first: the counter's increment is atomic, so concurrent
+            # uploads cannot all pass the quota together
+            if delta > 0 and self._store.add_usage(collection.owner_id, delta) > self._quota:
+                self._store.add_usage(collection.owner_id, -delta)
                 raise QuotaExceeded(
                     f"storing {size} bytes would pass {collection.owner}'s quota of"
                     f" {self._quota} bytes; delete files or ask for a larger quota"
@@ -159,8 +162,14 @@ class Data:
         except BaseException:
             source.unlink(missing_ok=True)
             raise
-        info = self._blobs.put_file(at.key, source)
-        self._store.add_usage(collection.owner_id, delta)
+        try:
+            info = self._blobs.put_file(at.key, source)
+        except BaseException:
+            if delta > 0:
+                self._store.add_usage(collection.owner_id, -delta)  # give the reservation back
+            raise
+        if delta <= 0:
+            self._store.add_usage(collection.owner_id, delta)
         return info
 
     def delete_file(self, caller: Principal, at: DataPath) -> int:
