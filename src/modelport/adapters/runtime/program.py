@@ -67,8 +67,22 @@ def encode_output(value: object) -> tuple[str, bytes]:
     return "json", json.dumps(value, separators=(",", ":"), default=_refuse).encode()
 
 
+OUT_OF_MEMORY: Failure = ("out of memory", "OutOfMemoryError", "")
+
+
 def failure(exc: BaseException, default: str = "AlgorithmError") -> Failure:
     """The ADK's error triple; the stack trace starts in user code."""
+    if isinstance(exc, MemoryError):
+        # the frames still hold what was allocated: free it before formatting anything
+        traceback.clear_frames(exc.__traceback__)
+        try:
+            return _failure(exc, default)
+        except MemoryError:
+            return OUT_OF_MEMORY
+    return _failure(exc, default)
+
+
+def _failure(exc: BaseException, default: str) -> Failure:
     tb = exc.__traceback__
     while tb is not None and _ours(tb.tb_frame.f_code.co_filename):
         tb = tb.tb_next

@@ -166,15 +166,24 @@ class Replica(asyncio.Protocol):
             self._on_lost(self, unstarted)
 
     def _results(self, rows: list[Any], payload: bytes) -> None:
-        offset = 0
+        offset, retiring = 0, False
         for _id, content_type, size, duration, stdout, error in rows:
             pending = self.inflight.popleft()
             body = payload if len(rows) == 1 else payload[offset : offset + size]
             offset += size
+            retiring = retiring or (error is not None and error[1] == "OutOfMemoryError")
             if not pending.future.done():
                 fault = CallError(*error) if error else None
                 result = CallResult(_TYPES[content_type], body, duration, fault, stdout)
                 pending.future.set_result(result)
+        if retiring:
+            # the worker retires after running out of memory: hand it nothing more (a call
+            # sent now would race its exit), and its unstarted calls go to a fresh worker
+            unstarted = list(self.inflight)
+            self.inflight.clear()
+            self._discard()
+            self._on_lost(self, unstarted)
+            return
         if self.inflight:
             self._arm(self._loop.time())  # the next call of the frame starts now
         elif self.state == "busy":
