@@ -15,7 +15,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tarfile
@@ -26,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 import httpx
+from servers import free_port, wait_up
 
 BIN = Path(sys.executable).parent
 EXAMPLE = resources.files("modelport").joinpath("examples", "sklearn_digits")
@@ -109,25 +109,6 @@ FASTAPI_APP = textwrap.dedent("""
     async def predict(request: Request):
         return algorithm.apply(await request.json(), model)
 """)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 600) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited with {proc.returncode}")
-        try:
-            httpx.get(url, timeout=2)
-            return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise SystemExit(f"{url} did not come up")
 
 
 def in_process(seconds: float) -> dict[str, float]:
