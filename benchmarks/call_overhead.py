@@ -13,7 +13,6 @@ import argparse
 import io
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -25,7 +24,7 @@ from importlib import resources
 from pathlib import Path
 
 import httpx
-from servers import free_port, wait_up
+from servers import free_port, wait_up, wrk
 
 BIN = Path(sys.executable).parent
 EXAMPLE = resources.files("modelport").joinpath("examples", "sklearn_digits")
@@ -131,7 +130,8 @@ def in_process(seconds: float) -> dict[str, float]:
     }
 
 
-def wrk(url: str, connections: int, seconds: float, headers: dict[str, str]) -> dict[str, float]:
+def load(url: str, connections: int, seconds: float, headers: dict[str, str]) -> dict[str, float]:
+    """wrk posting the digit's JSON body with ``headers``."""
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
     lines = [
         'wrk.method = "POST"',
@@ -140,34 +140,10 @@ def wrk(url: str, connections: int, seconds: float, headers: dict[str, str]) -> 
     ]
     lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()]
     script.write_text("\n".join(lines) + "\n")
-    threads = 1 if connections == 1 else 2
-    out = subprocess.run(
-        [
-            "wrk",
-            f"-t{threads}",
-            f"-c{connections}",
-            f"-d{int(seconds)}s",
-            "--latency",
-            "-s",
-            str(script),
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    script.unlink()
-    if "Non-2xx" in out:
-        raise SystemExit(f"errors from {url}:\n{out}")
-
-    def ms(label: str) -> float:
-        m = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out)
-        assert m, out
-        return float(m[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m[2]]
-
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    assert rps, out
-    return {"p50": ms("50"), "p99": ms("99"), "rps": float(rps[1])}
+    try:
+        return wrk(url, script, connections, seconds)
+    finally:
+        script.unlink()
 
 
 def start_fastapi(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -237,14 +213,14 @@ def main() -> None:
             proc, url = start_fastapi(workdir)
             procs.append(proc)
             for c in (1, 16):
-                wrk(url, c, 2, {})  # warm up
-                rows.append(("fastapi", c, wrk(url, c, args.seconds, {})))
+                load(url, c, 2, {})  # warm up
+                rows.append(("fastapi", c, load(url, c, args.seconds, {})))
             proc.terminate()
             proc, url, headers = start_modelport(workdir)
             procs.append(proc)
             for c in (1, 16):
-                wrk(url, c, 2, headers)
-                rows.append(("modelport", c, wrk(url, c, args.seconds, headers)))
+                load(url, c, 2, headers)
+                rows.append(("modelport", c, load(url, c, args.seconds, headers)))
         finally:
             for p in procs:
                 p.terminate()

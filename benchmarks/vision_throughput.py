@@ -28,7 +28,6 @@ import io
 import json
 import math
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -44,7 +43,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import models  # benchmarks/models.py, beside this file
-from servers import free_port, wait_up
+from servers import free_port, wait_up, wrk
 
 BIN = Path(sys.executable).parent
 SIZE, CROP = 224, 256
@@ -144,35 +143,9 @@ def in_process(model: Path, jpeg: bytes, batch: int, seconds: float, threads: in
     return summary(times, len(times) * batch, time.perf_counter() - start)
 
 
-def wrk(url: str, script: Path, connections: int, seconds: float) -> Stats:
-    out = subprocess.run(
-        [
-            "wrk",
-            f"-t{min(connections, 2)}",
-            f"-c{connections}",
-            f"-d{max(1, round(seconds))}s",
-            "--timeout",
-            "30s",
-            "--latency",
-            "-s",
-            str(script),
-            url,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    if "Non-2xx" in out or "Socket errors" in out:
-        raise SystemExit(f"errors from {url}:\n{out}")
-
-    def ms(label: str) -> float:
-        m = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", out)
-        assert m, out
-        return float(m[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m[2]]
-
-    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    assert rps, out
-    return {"ips": float(rps[1]), "p50": ms("50"), "p99": ms("99")}
+def load(url: str, script: Path, connections: int, seconds: float) -> Stats:
+    found = wrk(url, script, connections, seconds)
+    return {"ips": found["rps"], "p50": found["p50"], "p99": found["p99"]}
 
 
 def lua(workdir: Path, name: str, body: Path, content_type: str, headers: dict[str, str]) -> Path:
@@ -271,8 +244,8 @@ def bench_model(
         label = check_label(url, raw, "image/jpeg", {})
         script = lua(workdir, "fastapi", jpeg, "image/jpeg", {})
         for c in CONCURRENCY:
-            wrk(url, script, c, warm)
-            rows.append((f"fastapi c{c}", c, wrk(url, script, c, args.seconds)))
+            load(url, script, c, warm)
+            rows.append((f"fastapi c{c}", c, load(url, script, c, args.seconds)))
     print(f"{name}: fastapi says {label!r}", file=sys.stderr)
 
     with modelport_server(workdir / name, args.threads) as (base, key):
@@ -287,8 +260,8 @@ def bench_model(
         ):
             script = lua(workdir, kind, body, content_type, headers)
             for c in CONCURRENCY:
-                wrk(call, script, c, warm)
-                rows.append((f"modelport {kind} c{c}", c, wrk(call, script, c, args.seconds)))
+                load(call, script, c, warm)
+                rows.append((f"modelport {kind} c{c}", c, load(call, script, c, args.seconds)))
     return rows
 
 
