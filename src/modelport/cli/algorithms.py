@@ -5,6 +5,7 @@ modelport deploy m.onnx --task image-classification --labels l.txt --name alice/
 modelport deploy m.onnx --task tensor --name alice/m            # tensors in, tensors out
 modelport deploy digits.joblib --features image:8x8-gray-inverted --scale 16 --name alice/d
 modelport deploy svm.dat --task image-classification --features hog-digits --name alice/svm
+modelport deploy frozen_inference_graph.pb --task object-detection --labels person.txt  # cv2.dnn
 modelport publish alice/digits --minor    # 0.1.0, once the sample still passes
 modelport versions alice/digits
 """
@@ -47,7 +48,8 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
             "path",
             metavar="PATH",
             type=Path,
-            help="folder with a modelport.yaml, or a .onnx, .joblib or cv2.ml .dat model file",
+            help="folder with a modelport.yaml, or a model file: .onnx, .joblib, cv2.ml .dat,"
+            " or a cv2.dnn detector (.pb, .caffemodel)",
         )
         p.add_argument("--owner", help="account to deploy as (default: the server's user)")
         add_model_flags(p)
@@ -86,7 +88,7 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 
 def add_model_flags(p: argparse.ArgumentParser) -> None:
     """Flags for deploying a model file with no code (docs/vision.md)."""
-    g = p.add_argument_group("model files (PATH is a .onnx/.joblib/.dat file; docs/vision.md)")
+    g = p.add_argument_group("model files (PATH is a model file, not a folder; docs/vision.md)")
     g.add_argument("--task", choices=list(TASKS), help="what the model does (required)")
     g.add_argument("--name", metavar="[OWNER/]NAME", help="default: the file's name")
     g.add_argument("--labels", type=Path, metavar="FILE", help="one a line, or a JSON list/object")
@@ -101,6 +103,12 @@ def add_model_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--iou", type=float, default=0.45, help="YOLO NMS overlap (0.45)")
     g.add_argument("--box-order", choices=["yxyx", "xyxy"], default="yxyx", help="SSD boxes")
     g.add_argument("--replicas", type=int, metavar="N", help="worker processes (one per core)")
+    g.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="cv2.dnn: the .pbtxt of a .pb (generated for TF-OD-API SSDs) or .prototxt",
+    )
     g.add_argument("--features", metavar="SPEC", help=f".joblib/.dat: {' | '.join(FEATURES)}")
     g.add_argument(
         "--scale", type=float, help="image features' top value, e.g. 16 (1); ONNX's divisor (255)"
@@ -133,6 +141,7 @@ def model_options(args: argparse.Namespace) -> tuple[str | None, ModelOptions]:
         box_order=args.box_order,
         scale=args.scale,
         features=args.features,
+        config=args.config,
     )
 
 
@@ -145,7 +154,7 @@ def algorithm_ref(text: str) -> AlgorithmRef:
 
 # flags without a default that only a model file uses (the others have harmless defaults)
 MODEL_ONLY = ("task", "name", "labels", "input_size", "resize", "mean", "std", "features",
-              "scale", "replicas")  # fmt: skip
+              "scale", "replicas", "config")  # fmt: skip
 
 
 def run_deploy(session: Session) -> int:

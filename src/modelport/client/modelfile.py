@@ -6,6 +6,10 @@ writes a normal algorithm folder (``modelport.yaml``, the model, ``labels.txt``,
 ``modelport/templates/image_classification`` or ``object_detection``) and deploys it like
 any other folder, so builds, environments, batching and versions work unchanged.
 
+A TF frozen graph ``.pb`` or Caffe ``.caffemodel`` detector runs on cv2.dnn
+(``templates/opencv_dnn``, with ``--config``, generated for TF-OD-API SSDs; see
+:mod:`modelport.client.opencv_dnn`).
+
 ``--task tensor`` wraps an ONNX model as tensors in, tensors out (``templates/tensor``). A
 scikit-learn ``.joblib`` (``templates/sklearn``) or OpenCV ``cv2.ml`` SVM ``.dat``
 (``templates/opencv_svm``) is served behind a feature pipeline (``--features``: ``raw``,
@@ -17,8 +21,10 @@ runs code from the file: deploying one trusts it exactly as loading it locally w
 >>> model = folder / "m.onnx"
 >>> _ = model.write_bytes(b"onnx")
 >>> options = ModelOptions(task="image-classification", name="tiny", labels=["a", "b"])
->>> sorted(p.name for p in generate(model, options, folder / "tiny").iterdir())
-['algorithm.py', 'labels.txt', 'model.onnx', 'modelport.yaml', 'onnx_model.py', 'settings.json']
+>>> tiny = generate(model, options, folder / "tiny")
+>>> sorted(p.name for p in tiny.iterdir())  # doctest: +NORMALIZE_WHITESPACE
+['algorithm.py', 'images.py', 'labels.txt', 'model.onnx', 'modelport.yaml', 'onnx_model.py',
+ 'settings.json']
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from modelport.client.opencv_dnn import is_dnn_model, with_background, write_config
 from modelport.core.names import check_algorithm_name
 from modelport.errors import InvalidInput
 
@@ -46,11 +53,18 @@ TASKS = {
 }
 FORMATS = ("ssd", "yolo")
 RESIZES = ("crop", "stretch", "letterbox")
-MODEL_SUFFIXES = (".onnx", ".joblib", ".dat")
+MODEL_SUFFIXES = (".onnx", ".joblib", ".dat", ".pb", ".caffemodel")
 FEATURES = ("raw", "pixels", "image:WxH-gray[-inverted]", "hog-digits")
 IMAGE_FEATURES = re.compile(r"image:([1-9]\d{0,3})x([1-9]\d{0,3})-gray(-inverted)?")
 OPENCV = "opencv-python-headless>=4.10,<5"
-SHARED = ("image_classification", "onnx_model.py.tmpl")  # used by both tasks
+# files a template takes from another: the ONNX session and image preprocessing, the detector
+SHARED = {
+    "image_classification": [("image_classification", "onnx_model.py.tmpl")],
+    "object_detection": [("image_classification", "onnx_model.py.tmpl")],
+    "opencv_dnn": [("object_detection", "algorithm.py.tmpl")],
+    "opencv_svm": [("sklearn", "features.py.tmpl")],
+}
+IMAGES = ("image_classification", "images.py.tmpl")
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
@@ -81,6 +95,7 @@ class ModelOptions:
     # one worker per core (at most 4): decoding one image overlaps inference on another
     replicas: int = field(default_factory=lambda: min(4, os.cpu_count() or 1))
     features: str | None = None
+    config: Path | None = None  # cv2.dnn: the network's description (.pbtxt, .prototxt)
 
     def settings(self, model_file: str) -> dict[str, Any]:
         """The generated algorithm's ``settings.json``."""
@@ -209,6 +224,16 @@ def template_of(model: Path, options: ModelOptions) -> str:
     if suffix not in MODEL_SUFFIXES:
         kinds = ", ".join(MODEL_SUFFIXES)
         raise InvalidInput(f"{model.name}: not a model file modelport can deploy ({kinds})")
+    if options.config is not None and not is_dnn_model(model):
+        raise InvalidInput("--config is for cv2.dnn models (.pb, .caffemodel)")
+    if is_dnn_model(model):
+        if options.task != "object-detection" or options.format != "ssd":
+            raise InvalidInput(
+                f"{model.name}: cv2.dnn models deploy as --task object-detection --format ssd"
+            )
+        if options.features is not None:
+            raise InvalidInput("--features is for .joblib and .dat models")
+        return "opencv_dnn"
     if suffix == ".onnx":
         if options.features is not None:
             raise InvalidInput("--features is for .joblib and .dat models, not ONNX")
@@ -273,6 +298,8 @@ def requirements(model: Path, template: str, features: str | None) -> list[str]:
         return ["onnxruntime", "numpy"]
     if template in ("image_classification", "object_detection"):
         return ["onnxruntime", "numpy", "pillow"]
+    if template == "opencv_dnn":
+        return [OPENCV, "numpy", "pillow"]
     out = []
     if template == "sklearn":
         version = sklearn_version(model)
@@ -300,6 +327,9 @@ def generate(model: Path, options: ModelOptions, target: Path) -> Path:
     if drift.is_file():
         shutil.copyfile(drift, target / "drift.json")  # the build keeps the measured drift
     labels = options.labels or []
+    if template == "opencv_dnn":
+        config, size, num_classes = write_config(model, options.config, target, options.input_size)
+        labels = with_background(labels, num_classes)
     (target / "labels.txt").write_text("".join(f"{label}\n" for label in labels), "utf-8")
     if template == "tensor":
         settings: dict[str, Any] = {"task": "tensor", "model": model_file}
@@ -314,10 +344,14 @@ def generate(model: Path, options: ModelOptions, target: Path) -> Path:
         }
     else:
         settings = options.settings(model_file)
+    if template == "opencv_dnn":  # raw pixels unless told: TF-OD-API graphs scale their own
+        scale = 1.0 if options.scale is None else options.scale
+        settings.update(config=config, input_size=size, scale=scale, layout="NCHW")
     (target / "settings.json").write_text(json.dumps(settings, indent=2) + "\n", "utf-8")
     what = {
         "image_classification": "an image classifier",
         "object_detection": "an image detector",
+        "opencv_dnn": "an image detector on cv2.dnn",
         "tensor": "a tensor model",
         "sklearn": f"a scikit-learn model (features {features})",
         "opencv_svm": f"an OpenCV SVM (features {features})",
@@ -330,14 +364,17 @@ def generate(model: Path, options: ModelOptions, target: Path) -> Path:
         "batch_wait_ms": str(options.batch_wait_ms),
         "requirements": ", ".join(json.dumps(r) for r in requirements(model, template, features)),
         "features": str(features),
+        "runtime": "dnn_model" if template == "opencv_dnn" else "onnx_model",
+        "engine": "OpenCV's dnn module" if template == "opencv_dnn" else "an ONNX model",
     }
     root = resources.files("modelport").joinpath("templates")
     sources = [f for f in root.joinpath(template).iterdir() if f.is_file()]
-    shared = SHARED if template in ("image_classification", "object_detection") else None
-    if template == "opencv_svm":
-        shared = ("sklearn", "features.py.tmpl")
-    if shared and not any(f.name == shared[1] for f in sources):
-        sources.append(root.joinpath(*shared))
+    shared = SHARED.get(template, [])
+    if template in ("image_classification", "object_detection", "opencv_dnn"):
+        shared = [*shared, IMAGES]
+    for folder, name in shared:
+        if not any(f.name == name for f in sources):
+            sources.append(root.joinpath(folder, name))
     for source in sources:
         text = source.read_text(encoding="utf-8")
         for key, value in values.items():
