@@ -87,6 +87,10 @@ async function render() {
     try {
       await route[1](view, args, { navigate, refreshHeader: () => header(location.pathname) });
     } catch (error) {
+      if (error.status === 401 && route[2]) {
+        await loadSession(); // the session ended elsewhere: sign in again, then come back
+        if (!session()) return render();
+      }
       view.replaceChildren(
         h("section", { class: "page" }, h("h1", { tabindex: "-1" }, "Something went wrong"), h("p", { class: "alert", role: "alert" }, error.message)),
       );

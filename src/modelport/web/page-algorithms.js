@@ -20,7 +20,7 @@ function row(algorithm) {
     ),
     h("td", {}, version ? h("code", {}, version) : badge(algorithm.build ? "unpublished" : "no build", "neutral")),
     h("td", {}, callability ? badge(callability, callability === "public" ? "ok" : "neutral") : "–"),
-    h("td", { class: "num" }, String(stats.calls ?? 0)),
+    h("td", { class: "num col-optional" }, String(stats.calls ?? 0)),
     h("td", { class: "num col-optional" }, millis(stats.p50_ms)),
   );
   tr.dataset.search = `${ref} ${summary}`.toLowerCase();
@@ -50,7 +50,7 @@ export async function algorithmsPage(view) {
     empty.textContent = "No algorithm matches.";
     empty.hidden = shown > 0;
   });
-  const headings = ["Algorithm", "Version", "Access", ["Calls (1 h)", "num"], ["p50 latency", "num col-optional"]];
+  const headings = ["Algorithm", "Version", "Access", ["Calls (1 h)", "num col-optional"], ["p50 latency", "num col-optional"]];
   view.append(
     h(
       "section",

@@ -5,9 +5,9 @@ import { api, path, session, upload } from "./api.js";
 import { bytes, confirmDialog, date, errorBox, h, table, title } from "./dom.js";
 
 const ACLS = [
-  ["private", "Private: only you", []],
-  ["my-algorithms", "My algorithms: you and your algorithms", ["algo://.my/*"]],
-  ["public", "Public: anyone with a key", ["user://*"]],
+  ["private", "Private (only you)", []],
+  ["my-algorithms", "You and your algorithms", ["algo://.my/*"]],
+  ["public", "Public (anyone with a key)", ["user://*"]],
 ];
 
 function aclName(read) {

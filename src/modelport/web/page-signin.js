@@ -9,8 +9,8 @@ function nextUrl() {
   return /^\/(?![/\\])/.test(next) ? next : "/ui/";
 }
 
-function form(id, fields, submitLabel, credentials, error, navigate) {
-  const submit = h("button", { type: "submit", class: "btn btn-primary", id: `${id}-submit` }, submitLabel);
+function form(id, fields, [submitLabel, style], credentials, error, navigate) {
+  const submit = h("button", { type: "submit", class: `btn ${style}`.trim(), id: `${id}-submit` }, submitLabel);
   const element = h("form", { id, class: "stack" }, fields, submit);
   element.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -40,7 +40,7 @@ export async function signinPage(view, _args, { navigate }) {
       field("signin-username", "Username", { autocomplete: "username", autocapitalize: "none", spellcheck: "false" }),
       field("signin-password", "Password", { type: "password", autocomplete: "current-password" }),
     ],
-    "Sign in",
+    ["Sign in", "btn-primary"],
     () => ({ username: value("signin-username").trim(), password: value("signin-password") }),
     error,
     navigate,
@@ -48,7 +48,7 @@ export async function signinPage(view, _args, { navigate }) {
   const key = form(
     "signin-key-form",
     [field("signin-apikey", "API key", { type: "password", autocomplete: "off", spellcheck: "false", placeholder: "mp_…" })],
-    "Sign in with key",
+    ["Sign in with key", ""],
     () => ({ api_key: value("signin-apikey").trim() }),
     error,
     navigate,
