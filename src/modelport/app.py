@@ -31,9 +31,11 @@ from modelport.services.accounts import Accounts
 from modelport.services.builds import Builds
 from modelport.services.calls import Calls
 from modelport.services.data import Data
+from modelport.services.demos import Demos
 from modelport.services.platform import Platform
 from modelport.services.principal import Principal
 from modelport.services.registry import Registry
+from modelport.services.sessions import Sessions
 
 LOAD_SCOPES = frozenset({"data:read", "algo:call"})
 REMOTE = ("http://", "https://", "data://")
@@ -45,7 +47,8 @@ def create_platform(settings: Settings) -> Platform:
     url = settings.database_url_or_default
     upgrade(url)
     store = SqlStore(url)
-    accounts = Accounts(store, token_secret=token_secret(settings), cache_ttl=settings.cache_ttl)
+    secret = token_secret(settings)
+    accounts = Accounts(store, token_secret=secret, cache_ttl=settings.cache_ttl)
     runner = LocalRunner(
         worker_idle_ttl=settings.worker_idle_ttl,
         worker_start_timeout=settings.worker_start_timeout,
@@ -85,6 +88,8 @@ def create_platform(settings: Settings) -> Platform:
         data=Data(
             store, blobs, max_file_bytes=settings.max_file_bytes, quota_bytes=settings.quota_bytes
         ),
+        sessions=Sessions(store, accounts, cache_ttl=settings.cache_ttl, secret=secret),
+        demos=Demos(accounts, registry, builds, per_minute=settings.demo_calls_per_minute),
         metrics=metrics,
         base_url=settings.base_url,
         max_body_bytes=settings.max_body_bytes,

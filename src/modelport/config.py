@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     worker_threads: int = 1  # OMP/MKL/BLAS threads per worker
     worker_start_timeout: float = 120.0
     allow_private_urls: bool = False  # let image URLs reach private/loopback addresses
+    demo_calls_per_minute: float = 30.0  # per client address, on public demo pages
     cache_ttl: float = 2.0  # seconds a resolved version or key stays cached in the gateway
 
     @property

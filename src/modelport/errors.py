@@ -101,6 +101,12 @@ class Busy(ModelportError):
     code = "busy"
 
 
+class RateLimited(ModelportError):
+    """Too many requests from one client; ``retry_after`` (seconds) says when to retry."""
+
+    code = "rate_limited"
+
+
 class BuildFailed(ModelportError):
     code = "build_failed"
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from modelport.core.model import AccountKind, Collection, ReadAcl
+from modelport.core.model import AccountKind, Collection, ReadAcl, Session
 from modelport.core.ports import Store
 from modelport.errors import AccountNotFound, Conflict, NotFound
 from tests.adapters import test_store
@@ -166,3 +166,42 @@ def test_accounts_keep_their_keys_alongside_the_new_tables(store: Store) -> None
     assert store.account_by_name("alice") == account("alice")
     assert [k.id for k in store.keys_of("acc-alice")] == ["k1"]
     assert store.account_by_name("alice").created_at == T0  # type: ignore[union-attr]
+
+
+# passwords and sessions
+
+
+def session(sid: str = "s1", owner: str = "alice", *, created: int = 0, days: int = 7) -> Session:
+    return Session(
+        sid, f"acc-{owner}", f"p{sid}", "hash", frozenset({"algo:call"}),
+        at(created), at(created + days * 86400),
+    )  # fmt: skip
+
+
+def test_passwords(store: Store) -> None:
+    accounts(store, "alice")
+    assert store.password_hash("acc-alice") is None
+    store.set_password("acc-alice", "scrypt$a$b")
+    assert store.password_hash("acc-alice") == "scrypt$a$b"
+    assert store.account_by_name("alice") == account("alice")  # the hash is not on the model
+    store.set_password("acc-alice", None)
+    assert store.password_hash("acc-alice") is None
+    with pytest.raises(AccountNotFound):
+        store.set_password("acc-nobody", "x")
+
+
+def test_sessions_end_once_and_stale_ones_go(store: Store) -> None:
+    accounts(store, "alice")
+    store.add_session(session("s1"))
+    store.add_session(session("s2", days=1))
+    with pytest.raises(Conflict):
+        store.add_session(session("s1"))
+    with pytest.raises(AccountNotFound):
+        store.add_session(session("s3", owner="nobody"))
+    assert store.session_by_prefix("ps1") == session("s1")
+    store.end_session("s1", at(100))
+    store.end_session("s1", at(200))  # ending again keeps the first time
+    assert store.session_by_prefix("ps1") == replace(session("s1"), ended_at=at(100))
+    store.end_session("nothing", at(3 * 86400))  # a day after s2 expired, after s1 ended
+    assert store.session_by_prefix("ps1") is None
+    assert store.session_by_prefix("ps2") is None

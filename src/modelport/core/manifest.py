@@ -12,6 +12,8 @@ The YAML is read by the caller; this module validates the resulting mapping::
     queue: 64                             # calls waiting per build before 503
     batch: {max_size: 16, max_wait_ms: 2} # used when the module defines apply_batch
     sample: {input: {"x": 1}, output: {"y": 2}}
+    input: image                          # what the web UI's try-it offers: image|json|text
+    output: detection                     # how it shows results: classification|detection|json
 """
 
 from __future__ import annotations
@@ -52,7 +54,11 @@ _KNOWN = {
     "batch",
     "sample",
     "env",
+    "input",
+    "output",
 }
+INPUTS = ("json", "image", "text")
+OUTPUTS = ("json", "classification", "detection", "image", "text")
 
 
 def parse_size(value: object) -> int:
@@ -90,6 +96,8 @@ class Manifest:
     sample_input: Any = None
     sample_output: Any = None
     env: dict[str, str] = field(default_factory=dict)
+    input: str = "json"
+    output: str = "json"
 
     @property
     def module_file(self) -> str:
@@ -140,6 +148,8 @@ class Manifest:
             sample_input=sample.get("input") if sample else None,
             sample_output=sample.get("output") if sample else None,
             env={str(k): str(v) for k, v in env.items()},
+            input=_choice(data, "input", INPUTS),
+            output=_choice(data, "output", OUTPUTS),
         )
 
 
@@ -150,6 +160,13 @@ def _positive(data: dict[str, Any], key: str, default: float, kind: type) -> flo
     if kind is int and value != int(value):
         raise InvalidManifest(f"{key} must be a whole number, got {value!r}")
     return float(value)
+
+
+def _choice(data: dict[str, Any], key: str, allowed: tuple[str, ...]) -> str:
+    value = data.get(key, allowed[0])
+    if value not in allowed:
+        raise InvalidManifest(f"{key} must be one of {', '.join(allowed)}, got {value!r}")
+    return str(value)
 
 
 def _requirements(value: object) -> tuple[tuple[str, ...], str | None]:

@@ -6,7 +6,7 @@ Pure bookkeeping: the HTTP layer serves ``Metrics.render()`` at ``/metrics``.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Callable
 
 Labels = tuple[tuple[str, str], ...]
@@ -92,3 +92,40 @@ class Metrics:
                     lines.append(f"{name}_count{_fmt(key)} {total}")
                     lines.append(f"{name}_sum{_fmt(key)} {series[-1]}")
         return "\n".join(lines) + "\n"
+
+
+class RecentCalls:
+    """Each algorithm's calls over the last ``window`` seconds (at most ``keep`` of them), for
+    the web UI's "calls in the last hour" and median latency.
+
+    >>> recent = RecentCalls(window=60)
+    >>> recent.record("a/b", 0.010, True, at=0.0)
+    >>> recent.record("a/b", 0.030, False, at=1.0)
+    >>> recent.summary("a/b", now=2.0)
+    {'calls': 2, 'errors': 1, 'p50_ms': 30.0}
+    >>> recent.summary("a/b", now=61.5)
+    {'calls': 1, 'errors': 1, 'p50_ms': 30.0}
+    """
+
+    def __init__(self, window: float = 3600.0, keep: int = 10_000) -> None:
+        self._window, self._keep = window, keep
+        self._calls: dict[str, deque[tuple[float, float, bool]]] = {}
+
+    def record(self, label: str, seconds: float, ok: bool, *, at: float) -> None:
+        calls = self._calls.get(label)
+        if calls is None:
+            calls = self._calls[label] = deque(maxlen=self._keep)
+        calls.append((at, seconds, ok))
+
+    def summary(self, label: str, *, now: float) -> dict[str, float | int | None]:
+        calls = self._calls.get(label)
+        while calls and calls[0][0] < now - self._window:
+            calls.popleft()
+        if not calls:
+            return {"calls": 0, "errors": 0, "p50_ms": None}
+        durations = sorted(seconds for _, seconds, _ in calls)
+        return {
+            "calls": len(calls),
+            "errors": sum(1 for *_, ok in calls if not ok),
+            "p50_ms": round(durations[len(durations) // 2] * 1000, 3),
+        }

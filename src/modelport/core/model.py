@@ -39,6 +39,21 @@ class ApiKey:
 
 
 @dataclass(frozen=True, slots=True)
+class Session:
+    """A signed-in browser: like an API key (``prefix`` finds it, only a hash of its secret is
+    stored), with the scopes it was opened with and an end."""
+
+    id: str
+    account_id: str
+    prefix: str
+    secret_hash: str
+    scopes: frozenset[str]
+    created_at: datetime
+    expires_at: datetime
+    ended_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Algorithm:
     id: str
     owner: str

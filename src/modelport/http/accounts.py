@@ -10,14 +10,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from modelport.core.model import Account, AccountKind, ApiKey
 from modelport.errors import Forbidden, InvalidInput
+from modelport.http.auth import caller_of
 from modelport.http.bodies import read_json
 from modelport.http.views import page, timestamp
 from modelport.services.platform import Platform
 from modelport.services.principal import Principal
+from modelport.services.sessions import check_password
 
 router = APIRouter(prefix="/v1", tags=["accounts"])
 
@@ -28,10 +30,6 @@ DEFAULT_SCOPES = ("algo:call", "algo:manage", "data:read", "data:write")
 def _platform(request: Request) -> Platform:
     platform: Platform = request.app.state.platform
     return platform
-
-
-def _caller(request: Request) -> Principal:
-    return _platform(request).accounts.authenticate(request.headers.get("authorization"))
 
 
 async def _body(request: Request) -> dict[str, Any]:
@@ -77,21 +75,32 @@ def key_view(key: ApiKey) -> dict[str, Any]:
 
 @router.post("/users")
 async def create_user(request: Request) -> dict[str, Any]:
-    """Create a user (admins only): ``{"username": "bob", "admin": false}``."""
-    caller, data = _caller(request), await _body(request)
-    accounts = _platform(request).accounts
+    """Create a user (admins only): ``{"username": "bob", "password": "…", "admin": false}``."""
+    caller, data, p = caller_of(request), await _body(request), _platform(request)
+    password = check_password(data["password"]) if "password" in data else None
     account = await asyncio.to_thread(
-        accounts.create_user,
+        p.accounts.create_user,
         _text(data, "username", "name"),
         is_admin=data.get("admin") is True,
         caller=caller,
     )
+    if password is not None:
+        await asyncio.to_thread(p.sessions.set_password, account.name, password)
     return account_view(account)
+
+
+@router.put("/users/{name}/password", status_code=204)
+async def set_password(name: str, request: Request) -> Response:
+    """Set a password for signing in to the web UI (the user or an admin): ``{"password"}``."""
+    caller, data, p = caller_of(request), await _body(request), _platform(request)
+    password = check_password(data.get("password"))
+    await asyncio.to_thread(p.sessions.set_password, name, password, caller=caller)
+    return Response(status_code=204)
 
 
 @router.get("/users/{name}")
 def get_user(name: str, request: Request) -> dict[str, Any]:
-    _caller(request)
+    caller_of(request)
     return account_view(_platform(request).accounts.account(name))
 
 
@@ -101,7 +110,7 @@ def get_user(name: str, request: Request) -> dict[str, Any]:
 @router.post("/organizations")
 async def create_organization(request: Request) -> dict[str, Any]:
     """Create an organisation with the caller as its first member: ``{"name": "acme"}``."""
-    caller, data = _caller(request), await _body(request)
+    caller, data = caller_of(request), await _body(request)
     accounts = _platform(request).accounts
     name = _text(data, "name", "org_name")
     org = await asyncio.to_thread(accounts.create_org, name, caller.account.name, caller=caller)
@@ -110,33 +119,33 @@ async def create_organization(request: Request) -> dict[str, Any]:
 
 @router.get("/organizations/{org}")
 def get_organization(org: str, request: Request) -> dict[str, Any]:
-    _caller(request)
+    caller_of(request)
     return account_view(_platform(request).accounts.account(org))
 
 
 @router.get("/organizations/{org}/members")
 def list_members(org: str, request: Request) -> dict[str, Any]:
     accounts = _platform(request).accounts
-    return page([account_view(a) for a in accounts.members(org, caller=_caller(request))])
+    return page([account_view(a) for a in accounts.members(org, caller=caller_of(request))])
 
 
 @router.post("/organizations/{org}/members")
 async def add_member(org: str, request: Request) -> dict[str, Any]:
     """Add a user: ``{"username": "bob"}``; answers the members."""
-    caller, data = _caller(request), await _body(request)
+    caller, data = caller_of(request), await _body(request)
     return await asyncio.to_thread(_add, _platform(request), caller, org, _text(data, "username"))
 
 
 @router.put("/organizations/{org}/members/{user}")
 def put_member(org: str, user: str, request: Request) -> dict[str, Any]:
     """The Algorithmia client's ``invite_to_org``: the same as adding ``user``."""
-    return _add(_platform(request), _caller(request), org, user)
+    return _add(_platform(request), caller_of(request), org, user)
 
 
 @router.delete("/organizations/{org}/members/{user}")
 def remove_member(org: str, user: str, request: Request) -> dict[str, Any]:
     """Remove a member (a member may always remove itself); answers the members left."""
-    p, caller = _platform(request), _caller(request)
+    p, caller = _platform(request), caller_of(request)
     p.accounts.remove_member(org, user, caller=caller)
     return page([account_view(a) for a in p.accounts.members(org)])
 
@@ -152,7 +161,7 @@ def _add(p: Platform, caller: Principal, org: str, user: str) -> dict[str, Any]:
 @router.get("/keys")
 def list_keys(request: Request, username: str | None = None) -> dict[str, Any]:
     """The caller's keys (an admin: ``?username=`` for someone else's), newest first."""
-    p, caller = _platform(request), _caller(request)
+    p, caller = _platform(request), caller_of(request)
     name = username or caller.account.name
     if name != caller.account.name and not caller.is_admin:
         raise Forbidden("only an admin may list another account's keys")
@@ -164,7 +173,7 @@ async def create_key(request: Request) -> dict[str, Any]:
     """``{"name": "ci", "scopes": ["algo:call"], "username": "bob"}`` (``username``: admins).
 
     Answers ``{"key": "mp_…", …}``: the only time the key is shown."""
-    p, caller, data = _platform(request), _caller(request), await _body(request)
+    p, caller, data = _platform(request), caller_of(request), await _body(request)
     scopes = data.get("scopes")
     if scopes is None:
         scopes = [s for s in DEFAULT_SCOPES if caller.has(s)]
@@ -188,5 +197,5 @@ def _create_key(
 @router.delete("/keys/{key_id}")
 def revoke_key(key_id: str, request: Request) -> dict[str, Any]:
     """Revoke a key of the caller's (an admin: any key); it stops working at once."""
-    _platform(request).accounts.revoke_key(_caller(request), key_id)
+    _platform(request).accounts.revoke_key(caller_of(request), key_id)
     return {"revoked": key_id}

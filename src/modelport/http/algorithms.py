@@ -10,7 +10,8 @@ from fastapi.responses import JSONResponse
 
 from modelport.core.model import Algorithm, BuildStatus
 from modelport.core.versions import Callability, SemVer, parse_bump
-from modelport.errors import InvalidInput, VersionNotFound
+from modelport.errors import InvalidInput, NotFound, VersionNotFound
+from modelport.http.auth import caller_of
 from modelport.http.bodies import read_body, read_json
 from modelport.http.views import SCM, algorithm_view, build_view, page
 from modelport.services.platform import Platform
@@ -26,13 +27,9 @@ def _platform(request: Request) -> Platform:
     return platform
 
 
-def _caller(request: Request) -> Principal:
-    return _platform(request).accounts.authenticate(request.headers.get("authorization"))
-
-
 def _manager(request: Request) -> Principal:
     """A caller whose key may change algorithms (the ``algo:manage`` scope)."""
-    caller = _caller(request)
+    caller = caller_of(request)
     caller.require("algo:manage")
     return caller
 
@@ -46,23 +43,26 @@ def _mapping(value: object, what: str) -> dict[str, Any]:
 
 
 def _latest_view(p: Platform, algorithm: Algorithm) -> dict[str, Any]:
+    """The algorithm at its newest version (else its newest build), with its recent calls."""
     versions = p.registry.versions(algorithm)
     if versions:
         version = versions[0]
-        return algorithm_view(
+        view = algorithm_view(
             algorithm,
             p.base_url,
             version=version,
             build=p.builds.get(algorithm, version.commit_sha),
         )
-    builds = p.builds.recent(algorithm)
-    return algorithm_view(algorithm, p.base_url, build=builds[0] if builds else None)
+    else:
+        builds = p.builds.recent(algorithm)
+        view = algorithm_view(algorithm, p.base_url, build=builds[0] if builds else None)
+    return view | {"stats": p.calls.recent(algorithm.owner, algorithm.name)}
 
 
 @router.get("/algorithms")
 def list_algorithms(request: Request) -> dict[str, Any]:
     p = _platform(request)
-    return page([_latest_view(p, a) for a in p.registry.visible(_caller(request))])
+    return page([_latest_view(p, a) for a in p.registry.visible(caller_of(request))])
 
 
 @router.post("/algorithms/{owner}")
@@ -86,7 +86,7 @@ async def create_algorithm(owner: str, request: Request) -> dict[str, Any]:
 @router.get("/algorithms/{owner}/{name}")
 def get_algorithm(owner: str, name: str, request: Request) -> dict[str, Any]:
     p = _platform(request)
-    return _latest_view(p, p.registry.get_managed(_caller(request), owner, name))
+    return _latest_view(p, p.registry.get_visible(caller_of(request), owner, name))
 
 
 @router.put("/algorithms/{owner}/{name}")
@@ -146,21 +146,21 @@ async def compile_algorithm(owner: str, name: str, request: Request) -> dict[str
 @router.get("/algorithms/{owner}/{name}/builds")
 def list_builds(owner: str, name: str, request: Request) -> dict[str, Any]:
     p = _platform(request)
-    algorithm = p.registry.get_managed(_caller(request), owner, name)
+    algorithm = p.registry.get_managed(caller_of(request), owner, name)
     return page([build_view(algorithm, b, p.base_url) for b in p.builds.recent(algorithm)])
 
 
 @router.get("/algorithms/{owner}/{name}/builds/{sha}")
 def get_build(owner: str, name: str, sha: str, request: Request) -> dict[str, Any]:
     p = _platform(request)
-    algorithm = p.registry.get_managed(_caller(request), owner, name)
+    algorithm = p.registry.get_managed(caller_of(request), owner, name)
     return build_view(algorithm, p.builds.get(algorithm, sha), p.base_url)
 
 
 @router.get("/algorithms/{owner}/{name}/builds/{sha}/logs")
 def get_build_logs(owner: str, name: str, sha: str, request: Request) -> dict[str, Any]:
     p = _platform(request)
-    algorithm = p.registry.get_managed(_caller(request), owner, name)
+    algorithm = p.registry.get_managed(caller_of(request), owner, name)
     return {"logs": p.builds.get(algorithm, sha).logs}
 
 
@@ -189,22 +189,41 @@ async def publish(owner: str, name: str, request: Request) -> dict[str, Any]:
 
 @router.get("/algorithms/{owner}/{name}/versions")
 def list_versions(owner: str, name: str, request: Request) -> dict[str, Any]:
-    p = _platform(request)
-    algorithm = p.registry.get_managed(_caller(request), owner, name)
+    """Newest first; a caller who does not own the algorithm sees its public versions."""
+    p, caller = _platform(request), caller_of(request)
+    algorithm = p.registry.get_visible(caller, owner, name)
     return page(
         [
             algorithm_view(
                 algorithm, p.base_url, version=v, build=p.builds.get(algorithm, v.commit_sha)
             )
             for v in p.registry.versions(algorithm)
+            if caller.owns(owner) or v.callability == Callability.PUBLIC
         ]
     )
+
+
+@router.get("/algorithms/{owner}/{name}/readme")
+def get_readme(owner: str, name: str, request: Request) -> Response:
+    """The README.md of the newest version's source (else the newest build's), as markdown."""
+    p = _platform(request)
+    algorithm = p.registry.get_visible(caller_of(request), owner, name)
+    versions = p.registry.versions(algorithm)
+    builds = (
+        [p.builds.get(algorithm, versions[0].commit_sha)]
+        if versions
+        else p.builds.recent(algorithm)[:1]
+    )
+    readme = builds[0].manifest.get("readme") if builds else None
+    if not isinstance(readme, str):
+        raise NotFound(f"algo://{owner}/{name} has no README.md")
+    return Response(readme, media_type="text/markdown; charset=utf-8")
 
 
 @router.get("/algorithms/{owner}/{name}/versions/{ref}")
 def get_version(owner: str, name: str, ref: str, request: Request) -> dict[str, Any]:
     p = _platform(request)
-    algorithm = p.registry.get_managed(_caller(request), owner, name)
+    algorithm = p.registry.get_managed(caller_of(request), owner, name)
     for v in p.registry.versions(algorithm):
         if ref in (v.commit_sha, str(v.semver)):
             return algorithm_view(
@@ -218,11 +237,11 @@ def get_version(owner: str, name: str, ref: str, request: Request) -> dict[str, 
 
 @router.get("/algorithms/{owner}/{name}/scm/status")
 def scm_status(owner: str, name: str, request: Request) -> dict[str, Any]:
-    _platform(request).registry.get_managed(_caller(request), owner, name)
+    _platform(request).registry.get_managed(caller_of(request), owner, name)
     return {"scm_connection_status": "active"}
 
 
 @router.get("/scms")
 def scms(request: Request) -> dict[str, Any]:
-    _caller(request)
+    caller_of(request)
     return {"results": [SCM]}

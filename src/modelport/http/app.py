@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from modelport.errors import ModelportError
-from modelport.http import accounts, algorithms, data, system, v2
+from modelport.http import accounts, algorithms, data, sessions, system, v2, web
 from modelport.http.calls import OPENAPI_PATHS, ROUTE, serve_call
 from modelport.http.statuses import error_response, handle_modelport_error
 from modelport.services.platform import Platform
@@ -104,6 +104,9 @@ def build_app(
     app.include_router(data.router)
     app.include_router(system.router)
     app.include_router(v2.router)
+    app.include_router(sessions.router)
+    app.include_router(web.demos)
+    app.include_router(web.router)
     app.add_exception_handler(ModelportError, handle_modelport_error)
     app.add_exception_handler(404, _not_found)
     app.add_exception_handler(Exception, _unexpected)

@@ -20,10 +20,12 @@ from starlette.types import Receive, Scope, Send
 from modelport.core.calls import CallResult, ContentType
 from modelport.errors import InvalidInput, ModelportError
 from modelport.http import overlays
+from modelport.http.auth import CSRF_HEADER, SESSION_COOKIE, authenticate, cookie
 from modelport.http.bodies import TYPES, check_json, multipart_file, too_large, unsupported
 from modelport.http.overlays import Loader
-from modelport.http.statuses import STATUS_BY_CODE, error_body
+from modelport.http.statuses import STATUS_BY_CODE, error_body, retry_after
 from modelport.services.platform import Platform
+from modelport.services.principal import Principal
 
 ROUTE = re.compile(r"^/v1/algo/([^/]+)/([^/]+)(?:/([^/]+))?/?$")
 _background: set[asyncio.Task[CallResult]] = set()
@@ -47,34 +49,50 @@ async def serve_call(
     platform: Platform, match: re.Match[str], scope: Scope, receive: Receive, send: Send
 ) -> None:
     """Answer one call; every failure becomes a JSON error with its status."""
+    details: dict[str, object] = {}
     try:
         status, media, body = await _call(platform, match, scope, receive)
     except ModelportError as exc:
-        status, media = STATUS_BY_CODE.get(exc.code, 500), b"application/json"
+        status, media, details = STATUS_BY_CODE.get(exc.code, 500), b"application/json", exc.details
         body = error_body(exc.code, exc.message, **exc.details)
     except Exception as exc:
         _log.exception("call failed")
         status, media = 500, b"application/json"
         body = error_body("internal", f"internal error: {type(exc).__name__}")
     headers = [(b"content-type", media), (b"content-length", str(len(body)).encode())]
-    if status == 503:
-        headers.append((b"retry-after", b"1"))
+    if wait := retry_after(status, details):
+        headers.append((b"retry-after", wait.encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
+CREDENTIALS = (b"authorization", b"cookie", CSRF_HEADER.encode())
+
+
+async def _caller(
+    platform: Platform, credentials: dict[str, str], owner: str, name: str, scope: Scope
+) -> Principal:
+    """The key's or session's principal; with neither, a public demo page's visitor."""
+    if "authorization" in credentials or cookie(credentials.get("cookie"), SESSION_COOKIE):
+        return authenticate(platform, credentials, "POST")
+    client = scope.get("client")
+    return await asyncio.to_thread(platform.demos.caller, owner, name, client[0] if client else "-")
+
+
 async def _call(platform: Platform, match: re.Match[str], scope: Scope, receive: Receive) -> Answer:
-    authorization = media = declared = None
+    media = declared = None
     raw_type = b""
+    credentials: dict[str, str] = {}
     for name, value in scope["headers"]:
-        if name == b"authorization":
-            authorization = value.decode("latin-1")
-        elif name == b"content-type":
+        if name == b"content-type":
             raw_type = value
             media = value.split(b";", 1)[0].strip().lower().decode("latin-1")
         elif name == b"content-length":
             declared = value
-    caller = platform.accounts.authenticate(authorization)
+        elif name in CREDENTIALS:
+            credentials[name.decode()] = value.decode("latin-1")
+    owner, name, version = match.groups()
+    caller = await _caller(platform, credentials, owner, name, scope)
     caller.require("algo:call")
     query = (
         dict(parse_qsl(scope["query_string"].decode("latin-1"))) if scope["query_string"] else {}
@@ -94,7 +112,6 @@ async def _call(platform: Platform, match: re.Match[str], scope: Scope, receive:
         check_json(body)
     elif media == "multipart/form-data":
         body = multipart_file(body, raw_type)
-    owner, name, version = match.groups()
     call = await platform.calls.start(  # a missing algorithm or version raises here
         caller, owner, name, version, content_type, body,
         timeout=_timeout(query.get("timeout")),

@@ -31,6 +31,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "payload_too_large": 413,
     "quota_exceeded": 413,
     "unsupported_content_type": 415,
+    "rate_limited": 429,
     "busy": 503,
     "storage_error": 503,
     "internal": 500,
@@ -42,8 +43,16 @@ def error_body(code: str, message: str, **details: object) -> bytes:
     return json.dumps(body, default=str).encode()
 
 
+def retry_after(status: int, details: dict[str, object]) -> str | None:
+    """The ``Retry-After`` header of a 503 (one second) or a 429 (as the error says)."""
+    if status == 429:
+        return str(details.get("retry_after", 1))
+    return "1" if status == 503 else None
+
+
 def error_response(status: int, code: str, message: str, **details: object) -> Response:
-    headers = {"Retry-After": "1"} if status == 503 else None
+    wait = retry_after(status, details)
+    headers = {"Retry-After": wait} if wait else None
     return Response(error_body(code, message, **details), status, headers, "application/json")
 
 

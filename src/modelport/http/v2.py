@@ -25,6 +25,7 @@ from starlette.responses import JSONResponse, Response
 
 from modelport.core.calls import ContentType
 from modelport.errors import InvalidInput, ModelportError
+from modelport.http.auth import caller_of
 from modelport.http.bodies import read_body
 from modelport.http.statuses import STATUS_BY_CODE
 from modelport.http.v2_tensors import Tensor, b64decode, check_inputs, parse_request, unpack_inputs
@@ -86,7 +87,7 @@ def _platform(request: Request) -> Platform:
 
 
 def _caller(request: Request) -> Principal:
-    caller = _platform(request).accounts.authenticate(request.headers.get("authorization"))
+    caller = caller_of(request)
     caller.require("algo:call")
     return caller
 

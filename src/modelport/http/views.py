@@ -77,6 +77,10 @@ def algorithm_view(
         "output": build.logs,
     }
     view["self_link"] = f"{base_url}/v1/algorithms/{path}/versions/{build.commit_sha}"
+    view["interface"] = {
+        "input": build.manifest.get("input", "json"),
+        "output": build.manifest.get("output", "json"),
+    }
     return view
 
 

@@ -23,9 +23,18 @@ from datetime import UTC, datetime
 from modelport.core.model import Account, AccountKind, ApiKey
 from modelport.core.names import check_owner
 from modelport.core.ports import Store
-from modelport.errors import AccountNotFound, Forbidden, InvalidInput, NotFound, Unauthorized
+from modelport.errors import (
+    AccountNotFound,
+    Forbidden,
+    InvalidInput,
+    InvalidName,
+    NotFound,
+    Unauthorized,
+)
 from modelport.services.principal import ALL_SCOPES, TOKEN_SCOPES, Principal, token_from_header
 from modelport.services.tokens import TOKEN_PREFIX, CallTokens
+
+RESERVED = frozenset({"anonymous"})  # who public demo pages call as (services/demos.py)
 
 
 def _digest(secret: str) -> str:
@@ -74,6 +83,8 @@ class Accounts:
         """A user account; ``caller`` (None: trusted code) must be an admin."""
         if caller is not None and not caller.is_admin:
             raise Forbidden("only an admin may create users")
+        if name in RESERVED:
+            raise InvalidName(f"{name!r} is reserved: choose another name")
         return self.create_account(name, is_admin=is_admin)
 
     def create_org(self, name: str, owner_name: str, *, caller: Principal | None = None) -> Account:
@@ -171,7 +182,7 @@ class Accounts:
 
     def _verify(self, token: str) -> Principal:
         claims = self._tokens.verify(token)
-        account, orgs = self._member(claims.account_id)
+        account, orgs = self.member(claims.account_id)
         return Principal(account, claims.scopes, orgs, claims.algorithm)
 
     # authentication
@@ -201,10 +212,10 @@ class Accounts:
             raise invalid
         if not hmac.compare_digest(key.secret_hash, _digest(parts[2])):
             raise invalid
-        account, orgs = self._member(key.account_id)
+        account, orgs = self.member(key.account_id)
         return Principal(account, key.scopes, orgs), key.id
 
-    def _member(self, account_id: str) -> tuple[Account, frozenset[str]]:
+    def member(self, account_id: str) -> tuple[Account, frozenset[str]]:
         """An account and its organisations' names, cached for ``cache_ttl`` seconds."""
         now = self._clock()
         hit = self._members.get(account_id)

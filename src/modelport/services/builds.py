@@ -23,6 +23,7 @@ from modelport.errors import BuildNotFound, InvalidInput, ModelportError
 from modelport.services.sources import read_archive, write_tree
 
 MANIFEST = "modelport.yaml"
+MAX_README = 64 * 2**10
 
 
 def source_key(sha: str) -> str:
@@ -104,7 +105,7 @@ class Builds:
         try:
             self._ensure_source(source, sha)
             parsed = load_manifest(source)
-            manifest = _manifest_record(parsed)
+            manifest = _manifest_record(parsed, source)
             log(f"manifest: {parsed.name}, entrypoint {parsed.entrypoint}")
             requirements = requirements_of(parsed, source)
             env_hash = self._envs.key(parsed.python, requirements)
@@ -190,7 +191,16 @@ class Builds:
             write_tree(files, source)
 
 
-def _manifest_record(manifest: Manifest) -> dict[str, object]:
+def _readme(source: Path) -> str | None:
+    """The source tree's README.md (its first 64 KiB), shown on the algorithm's web page."""
+    path = source / "README.md"
+    if not path.is_file():
+        return None
+    with path.open("rb") as handle:
+        return handle.read(MAX_README).decode("utf-8", errors="replace")
+
+
+def _manifest_record(manifest: Manifest, source: Path) -> dict[str, object]:
     return {
         "name": manifest.name,
         "entrypoint": manifest.entrypoint,
@@ -202,4 +212,7 @@ def _manifest_record(manifest: Manifest) -> dict[str, object]:
         "has_sample": manifest.has_sample,
         "sample_input": manifest.sample_input,
         "sample_output": manifest.sample_output,
+        "input": manifest.input,
+        "output": manifest.output,
+        "readme": _readme(source),
     }

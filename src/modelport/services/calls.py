@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from modelport.core.calls import CallRequest, CallResult, ContentType
-from modelport.core.metrics import Metrics
+from modelport.core.metrics import Metrics, RecentCalls
 from modelport.core.model import Algorithm, Build, BuildStatus
 from modelport.core.ports import Deployment, Runner
 from modelport.core.versions import Bump, Callability
@@ -56,6 +56,7 @@ class Calls:
         self._tokens = tokens
         self._minted: dict[tuple[str, str | None, str, frozenset[str]], tuple[float, str]] = {}
         self._cache: dict[tuple[str, str, str, str | None], tuple[float, Target]] = {}
+        self._recent = RecentCalls()
 
     async def call(
         self,
@@ -113,7 +114,12 @@ class Calls:
         self._metrics.observe(
             DURATION, "Time inside apply, seconds", result.duration, algorithm=label
         )
+        self._recent.record(label, result.duration, result.ok, at=self._clock())
         return result
+
+    def recent(self, owner: str, name: str) -> dict[str, float | int | None]:
+        """Calls of ``owner/name`` in the last hour: count, errors, median seconds in apply."""
+        return self._recent.summary(f"{owner}/{name}", now=self._clock())
 
     def _token(self, caller: Principal, label: str, seconds: float) -> str:
         """A key that acts as ``caller`` inside ``label`` for the call, reused while it lasts

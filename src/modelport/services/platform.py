@@ -13,7 +13,9 @@ from modelport.services.accounts import Accounts
 from modelport.services.builds import Builds
 from modelport.services.calls import Calls
 from modelport.services.data import Data
+from modelport.services.demos import Demos
 from modelport.services.registry import Registry
+from modelport.services.sessions import Sessions
 
 
 @dataclass
@@ -25,6 +27,8 @@ class Platform:
     builds: Builds
     calls: Calls
     data: Data
+    sessions: Sessions
+    demos: Demos
     metrics: Metrics
     base_url: str
     max_body_bytes: int

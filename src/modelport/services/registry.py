@@ -88,6 +88,13 @@ class Registry:
         self._check_manage(caller, owner, hide=True, algorithm=algorithm)
         return algorithm
 
+    def get_visible(self, caller: Principal, owner: str, name: str) -> Algorithm:
+        """The algorithm, if the caller owns it or it is public (else 404, as for calls)."""
+        algorithm = self.get(owner, name)
+        if not caller.owns(owner) and not self._public(algorithm):
+            raise AlgorithmNotFound(f"No such algorithm: algo://{owner}/{name}")
+        return algorithm
+
     def visible(self, caller: Principal) -> list[Algorithm]:
         return [a for a in self._store.algorithms() if caller.owns(a.owner) or self._public(a)]
 

@@ -10,15 +10,15 @@ import copy
 import json
 import threading
 from dataclasses import fields, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from modelport.adapters.store.tables import as_utc
-from modelport.core.model import Account, Algorithm, ApiKey, Build, Collection, Version
+from modelport.core.model import Account, Algorithm, ApiKey, Build, Collection, Session, Version
 from modelport.errors import AccountNotFound, Conflict, NotFound
 
 # Constrained, so that dataclasses.fields and replace type-check for every model class.
-T = TypeVar("T", Account, ApiKey, Algorithm, Build, Version, Collection)
+T = TypeVar("T", Account, ApiKey, Session, Algorithm, Build, Version, Collection)
 
 _JSON_FIELDS = frozenset(
     {"details", "settings", "manifest", "sample_input", "sample_output", "extra"}
@@ -35,6 +35,8 @@ class MemoryAccounts:
         self._members: set[tuple[str, str]] = set()  # (org_id, account_id)
         self._collections: dict[str, Collection] = {}
         self._usage: dict[str, int] = {}
+        self._passwords: dict[str, str | None] = {}
+        self._sessions: dict[str, Session] = {}
 
     # accounts
 
@@ -56,6 +58,15 @@ class MemoryAccounts:
     def accounts(self) -> list[Account]:
         with self._lock:
             return sorted(self._accounts.values(), key=lambda a: a.name)
+
+    def set_password(self, account_id: str, password_hash: str | None) -> None:
+        with self._lock:
+            self._require_account(account_id)
+            self._passwords[account_id] = password_hash
+
+    def password_hash(self, account_id: str) -> str | None:
+        with self._lock:
+            return self._passwords.get(account_id)
 
     # keys
 
@@ -84,6 +95,34 @@ class MemoryAccounts:
                 raise NotFound(f"API key {key_id!r} not found")
             if key.revoked_at is None:
                 self._keys[key_id] = replace(key, revoked_at=as_utc(at))
+
+    # sessions
+
+    def add_session(self, session: Session) -> None:
+        with self._lock:
+            self._require_account(session.account_id)
+            taken = any(s.prefix == session.prefix for s in self._sessions.values())
+            if taken or session.id in self._sessions:
+                raise Conflict(f"a session with prefix {session.prefix!r} already exists")
+            self._sessions[session.id] = stored(session)
+
+    def session_by_prefix(self, prefix: str) -> Session | None:
+        with self._lock:
+            return next((s for s in self._sessions.values() if s.prefix == prefix), None)
+
+    def end_session(self, session_id: str, at: datetime) -> None:
+        """End once; also drops sessions that ended or expired a day before ``at``."""
+        at = as_utc(at)
+        with self._lock:
+            found = self._sessions.get(session_id)
+            if found is not None and found.ended_at is None:
+                self._sessions[session_id] = replace(found, ended_at=at)
+            stale = at - timedelta(days=1)
+            self._sessions = {
+                k: s
+                for k, s in self._sessions.items()
+                if s.expires_at >= stale and (s.ended_at is None or s.ended_at >= stale)
+            }
 
     # memberships
 

@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, delete, select, update
 from sqlalchemy.engine import RowMapping
 
 from modelport.adapters.store.sql_base import SqlBase, exists_in, row_of
-from modelport.adapters.store.tables import accounts, api_keys, as_utc, collections, memberships
-from modelport.core.model import Account, AccountKind, ApiKey, Collection, ReadAcl
+from modelport.adapters.store.tables import (
+    accounts,
+    api_keys,
+    as_utc,
+    collections,
+    memberships,
+    sessions,
+)
+from modelport.core.model import Account, AccountKind, ApiKey, Collection, ReadAcl, Session
 from modelport.errors import AccountNotFound, Conflict, NotFound
 
 _COLLECTIONS = select(collections, accounts.c.name.label("owner")).join(
@@ -33,6 +40,22 @@ class SqlAccounts(SqlBase):
 
     def accounts(self) -> list[Account]:
         return self._all(select(accounts).order_by(accounts.c.name), _account)
+
+    def set_password(self, account_id: str, password_hash: str | None) -> None:
+        with self._engine.begin() as conn:
+            done = conn.execute(
+                update(accounts)
+                .where(accounts.c.id == account_id)
+                .values(password_hash=password_hash)
+            )
+        if done.rowcount == 0:
+            raise AccountNotFound(f"account {account_id!r} not found")
+
+    def password_hash(self, account_id: str) -> str | None:
+        query = select(accounts.c.password_hash).where(accounts.c.id == account_id)
+        with self._engine.connect() as conn:
+            found: str | None = conn.execute(query).scalar()
+        return found
 
     # keys
 
@@ -64,6 +87,34 @@ class SqlAccounts(SqlBase):
             )
             if done.rowcount == 0 and not exists_in(conn, api_keys, api_keys.c.id == key_id):
                 raise NotFound(f"API key {key_id!r} not found")
+
+    # sessions
+
+    def add_session(self, session: Session) -> None:
+        row = row_of(session) | {"scopes": sorted(session.scopes)}
+        with self._write(f"a session with prefix {session.prefix!r} already exists") as conn:
+            if not exists_in(conn, accounts, accounts.c.id == session.account_id):
+                raise AccountNotFound(f"account {session.account_id!r} not found")
+            conn.execute(sessions.insert(), row)
+
+    def session_by_prefix(self, prefix: str) -> Session | None:
+        return self._one(select(sessions).where(sessions.c.prefix == prefix), _session)
+
+    def end_session(self, session_id: str, at: datetime) -> None:
+        """End once (ending again keeps the first time); also drops sessions that ended or
+        expired a day before ``at``."""
+        stale = as_utc(at) - timedelta(days=1)
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(sessions)
+                .where(sessions.c.id == session_id, sessions.c.ended_at.is_(None))
+                .values(ended_at=as_utc(at))
+            )
+            conn.execute(
+                delete(sessions).where(
+                    (sessions.c.expires_at < stale) | (sessions.c.ended_at < stale)
+                )
+            )
 
     # memberships
 
@@ -184,6 +235,19 @@ def _key(r: RowMapping) -> ApiKey:
         name=r["name"],
         created_at=r["created_at"],
         revoked_at=r["revoked_at"],
+    )
+
+
+def _session(r: RowMapping) -> Session:
+    return Session(
+        id=r["id"],
+        account_id=r["account_id"],
+        prefix=r["prefix"],
+        secret_hash=r["secret_hash"],
+        scopes=frozenset(r["scopes"]),
+        created_at=r["created_at"],
+        expires_at=r["expires_at"],
+        ended_at=r["ended_at"],
     )
 
 

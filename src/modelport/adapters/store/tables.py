@@ -81,6 +81,7 @@ accounts = Table(
     Column("created_at", UTCDateTime, nullable=False),
     # Bytes of data files the account owns; changed only by atomic ``x = x + d`` updates.
     Column("storage_bytes", BigInteger, nullable=False, default=0, server_default="0"),
+    Column("password_hash", String(256), nullable=True),  # scrypt; NULL: no password sign-in
 )
 
 # Which user accounts belong to which organisation accounts; the pair is the key.
@@ -119,6 +120,22 @@ api_keys = Table(
     Column("name", NAME, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
+)
+
+# Signed-in browsers (``mps_<prefix>_<secret>`` in an HttpOnly cookie).
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column(
+        "account_id", ID, ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False, index=True
+    ),
+    Column("prefix", String(64), nullable=False, unique=True),
+    Column("secret_hash", String(256), nullable=False),
+    Column("scopes", JSON, nullable=False),  # a sorted list of scope strings
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=True),
 )
 
 algorithms = Table(

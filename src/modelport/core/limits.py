@@ -1,0 +1,57 @@
+"""Rate limits: a token bucket per client, pure bookkeeping on an injected clock.
+
+>>> now = [0.0]
+>>> limit = RateLimit(per_minute=2, burst=2, clock=lambda: now[0])
+>>> limit.take("a"), limit.take("a"), limit.take("a")
+(0.0, 0.0, 30.0)
+>>> limit.wait("a"), limit.wait("b")
+(30.0, 0.0)
+>>> now[0] = 30.0
+>>> limit.take("a")
+0.0
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+
+class RateLimit:
+    """``burst`` requests at once, refilled at ``per_minute``; ``take`` answers how many
+    seconds the caller must wait (0 when the request may go ahead)."""
+
+    def __init__(
+        self,
+        per_minute: float,
+        burst: int,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_clients: int = 100_000,
+    ) -> None:
+        self._rate, self._burst = per_minute / 60.0, float(burst)
+        self._clock, self._max = clock, max_clients
+        self._lock = threading.Lock()
+        self._buckets: dict[str, tuple[float, float]] = {}  # client -> (tokens, at)
+
+    def take(self, client: str) -> float:
+        now = self._clock()
+        with self._lock:
+            tokens, at = self._buckets.get(client, (self._burst, now))
+            tokens = min(self._burst, tokens + (now - at) * self._rate)
+            if tokens >= 1.0:
+                if len(self._buckets) >= self._max:
+                    self._buckets.clear()  # bounded memory: forget everyone, start over
+                self._buckets[client] = (tokens - 1.0, now)
+                return 0.0
+            self._buckets[client] = (tokens, now)
+            return (1.0 - tokens) / self._rate if self._rate else float("inf")
+
+    def wait(self, client: str) -> float:
+        """The wait ``take`` would answer now, without spending anything."""
+        now = self._clock()
+        with self._lock:
+            tokens, at = self._buckets.get(client, (self._burst, now))
+        tokens = min(self._burst, tokens + (now - at) * self._rate)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self._rate

@@ -1,0 +1,43 @@
+"""Who sent a request: an ``Authorization`` header (an API key or a call token), else the web
+UI's session cookie, whose changes must echo the session's CSRF token in a header."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from starlette.requests import Request
+
+from modelport.services.platform import Platform
+from modelport.services.principal import Principal
+
+SESSION_COOKIE = "mp_session"
+CSRF_COOKIE = "mp_csrf"
+CSRF_HEADER = "x-csrf-token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def cookie(header: str | None, name: str) -> str | None:
+    """The value of cookie ``name`` in a ``Cookie`` header."""
+    for part in (header or "").split(";"):
+        key, sep, value = part.strip().partition("=")
+        if sep and key == name:
+            return value.strip('"') or None
+    return None
+
+
+def authenticate(platform: Platform, headers: Mapping[str, str], method: str) -> Principal:
+    """``headers`` by lower-case name. Raises ``Unauthorized`` or (a change without its CSRF
+    token) ``Forbidden``."""
+    authorization = headers.get("authorization")
+    session = None if authorization else cookie(headers.get("cookie"), SESSION_COOKIE)
+    if session is None:
+        return platform.accounts.authenticate(authorization)
+    principal = platform.sessions.authenticate(session)
+    if method not in SAFE_METHODS:
+        platform.sessions.check_csrf(session, headers.get(CSRF_HEADER))
+    return principal
+
+
+def caller_of(request: Request) -> Principal:
+    platform: Platform = request.app.state.platform
+    return authenticate(platform, request.headers, request.method)
