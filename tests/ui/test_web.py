@@ -74,7 +74,10 @@ def test_the_list_filters_and_the_classifier_finds_the_espresso(
     admin.click(f"a:text-is('{classifier}')")
     admin.wait_for_url(f"**/ui/algorithms/{classifier}")
     expect(admin.locator("h1")).to_have_text(classifier)
-    admin.click("#tab-try")
+    admin.focus("#tab-overview")
+    admin.keyboard.press("ArrowRight")  # tabs follow the keyboard
+    expect(admin.locator("#tab-try")).to_be_focused()
+    expect(admin.locator("#tab-try")).to_have_attribute("aria-selected", "true")
     run_image(admin, images["coffee"])
     first = admin.locator("#try-result .bar-label").first
     expect(first).to_have_text("espresso")
@@ -213,3 +216,31 @@ def test_a_shared_demo_page_works_signed_out(
     admin.uncheck("#demo-toggle")
     expect(admin.locator("#demo-share")).to_be_hidden()
     assert httpx.get(f"{live.url}/v1/demos/{classifier}").status_code == 404
+
+
+def test_the_readme_renderer_escapes_html_and_links_only_to_the_web(admin: Page) -> None:
+    source = "\n".join(
+        [
+            "# Title <script>alert(1)</script>",
+            "Some **bold**, `<code>` and [a link](https://example.com/?a=1&b=2).",
+            "[bad](javascript:alert(1)) <img src=x onerror=alert(1)>",
+            "",
+            "- one",
+            "- two",
+            "",
+            "```",
+            "<b>not bold</b>",
+            "```",
+        ]
+    )
+    html = admin.evaluate(
+        "async (source) => (await import('/ui/static/markdown.js')).renderMarkdown(source)",
+        source,
+    )
+    assert "<script>" not in html and "<img" not in html and "<b>" not in html
+    assert "<h2>Title &lt;script&gt;alert(1)&lt;/script&gt;</h2>" in html
+    assert "<strong>bold</strong>" in html and "<code>&lt;code&gt;</code>" in html
+    assert '<a href="https://example.com/?a=1&amp;b=2" rel="noopener noreferrer">a link</a>' in html
+    assert 'href="javascript' not in html
+    assert "<ul><li>one</li><li>two</li></ul>" in html
+    assert "<pre><code>&lt;b&gt;not bold&lt;/b&gt;</code></pre>" in html

@@ -223,7 +223,7 @@ export async function algorithmPage(view, [owner, name], { navigate }) {
   const render = () => navigate(`${location.pathname}#publish`, { replace: true });
 
   const tryPanel = h("div", {});
-  if (version) tryIt(tryPanel, { ref: callRef, input: io.input, sample: info.sample_input });
+  if (version) tryIt(tryPanel, { ref: callRef, ...io, sample: info.sample_input });
   else tryPanel.append(h("p", { class: "muted" }, "There is no successful build to call yet."));
   if (version && !latest) tryPanel.prepend(h("p", { class: "muted small" }, `Calling the unpublished build ${shortHash(version)}.`));
 

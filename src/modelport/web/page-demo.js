@@ -15,7 +15,7 @@ export async function demoPage(view, [owner, name]) {
   }
   const io = { input: "json", output: "json", ...demo.interface };
   const panel = h("div", { class: "card" });
-  tryIt(panel, { ref: path(demo.owner, demo.name), input: io.input, sample: demo.sample_input });
+  tryIt(panel, { ref: path(demo.owner, demo.name), ...io, sample: demo.sample_input });
   view.append(
     h(
       "section",

@@ -62,9 +62,9 @@ async function overlay(imageUrl, detections) {
 
 /**
  * Mount the try-it form in `container`.
- * options: {ref: "owner/name[/version]", input: "image"|"json"|"text", sample: any}
+ * options: {ref: "owner/name[/version]", input: "image"|"json"|"text", output, sample: any}
  */
-export function tryIt(container, { ref, input, sample }) {
+export function tryIt(container, { ref, input, output, sample }) {
   const error = errorBox("try-error");
   const result = h("div", { id: "try-result", class: "result", "aria-live": "polite" });
   const run = h("button", { id: "try-run", type: "submit", class: "btn btn-primary", disabled: input === "image" }, "Run");
@@ -138,6 +138,9 @@ export function tryIt(container, { ref, input, sample }) {
       parts.push(h("p", { class: "muted" }, `${detections.length} detection${detections.length === 1 ? "" : "s"}`));
     } else if (predictions) {
       parts.push(bars(predictions));
+    } else if (output === "image" && answer.metadata?.content_type === "binary") {
+      // the browser sniffs the real format of the base64 bytes
+      parts.push(h("img", { class: "output-image", src: `data:image/png;base64,${answer.result}`, alt: "The algorithm's output image" }));
     }
     parts.push(h("h3", {}, "Response"), json);
     result.replaceChildren(...parts);
