@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import httpx
 import pytest
 
@@ -127,3 +129,26 @@ def test_against_a_real_gateway(live: Live, capsys: pytest.CaptureFixture[str]) 
         assert http.get("/v1/keys", params={"username": "cli_zoe"}).json()["results"][0][
             "revoked_at"
         ]
+
+
+def test_passwords_from_the_cli_sign_in(
+    live: Live, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    admin = ["--api", live.url, "--key", live.key]
+    monkeypatch.setattr("sys.stdin", io.StringIO("first password\n"))
+    assert main(["users", "create", "cli_pat", "--password", *admin]) == 0
+    monkeypatch.setattr("sys.stdin", io.StringIO("second password\n"))
+    assert main(["users", "password", "cli_pat", *admin]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == "Set the web UI password of cli_pat"
+    with httpx.Client(base_url=live.url) as browser:
+        signed = {
+            pw: browser.post("/v1/sessions", json={"username": "cli_pat", "password": pw})
+            for pw in ("first password", "second password")
+        }
+        assert {pw: r.status_code for pw, r in signed.items()} == {
+            "first password": 401,
+            "second password": 200,
+        }
+    monkeypatch.setattr("sys.stdin", io.StringIO("short\n"))
+    assert main(["users", "password", "cli_pat", *admin]) == 2
+    assert "at least 8 characters" in capsys.readouterr().err

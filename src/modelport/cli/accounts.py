@@ -1,6 +1,7 @@
 """``users``, ``orgs`` and ``keys``: accounts, organisations and API keys.
 
-modelport users create bob                     # admins only
+modelport users create bob [--password]        # admins only; --password asks for one
+modelport users password bob                   # set a web UI password (yours, or as an admin)
 modelport orgs create acme                     # you are its first member
 modelport orgs add-member acme bob
 modelport keys create --scope algo:call --name laptop
@@ -11,6 +12,8 @@ modelport keys revoke KEY_ID
 from __future__ import annotations
 
 import argparse
+import getpass
+import sys
 from collections.abc import Callable
 
 from modelport.cli.output import table, when
@@ -24,7 +27,13 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p = users.add_parser("create", parents=[common], help="create a user account")
     p.add_argument("name", metavar="NAME")
     p.add_argument("--admin", action="store_true", help="an admin account")
+    p.add_argument(
+        "--password", action="store_true", help="ask for a password to sign in to the web UI"
+    )
     p.set_defaults(run=run_create_user)
+    p = users.add_parser("password", parents=[common], help="set a web UI password")
+    p.add_argument("name", metavar="NAME")
+    p.set_defaults(run=run_set_password)
 
     orgs = _group(sub, "orgs", "create organisations and manage their members")
     p = orgs.add_parser("create", parents=[common], help="create an organisation (you join it)")
@@ -83,12 +92,35 @@ def _usage(parser: argparse.ArgumentParser) -> Callable[[Session], int]:
     return run
 
 
+def _ask_password(session: Session, name: str) -> str | None:
+    """A password typed twice (from stdin when it is not a terminal: one line)."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass(f"Password for {name}: ")
+    if getpass.getpass("Again: ") != first:
+        session.err("error: the passwords differ")
+        return None
+    return first
+
+
 def run_create_user(session: Session) -> int:
     args = session.args
-    user = session.client().create_user(args.name, admin=args.admin)
+    password = _ask_password(session, args.name) if args.password else None
+    if args.password and password is None:
+        return 1
+    user = session.client().create_user(args.name, admin=args.admin, password=password)
     kind = "admin user" if user.get("admin") else "user"
     session.out(f"Created {kind} {user.get('name', args.name)}")
     session.out(f"  Key:  modelport keys create --user {args.name} --scope algo:call")
+    return 0
+
+
+def run_set_password(session: Session) -> int:
+    password = _ask_password(session, session.args.name)
+    if password is None:
+        return 1
+    session.client().set_password(session.args.name, password)
+    session.out(f"Set the web UI password of {session.args.name}")
     return 0
 
 

@@ -27,10 +27,17 @@ class AccountsMixin:
         """A user or organisation: ``id``, ``name``, ``type``, ``admin``, ``created_at``."""
         return self._api()._object("GET", f"/v1/users/{name}")
 
-    def create_user(self, name: str, *, admin: bool = False) -> JSON:
-        """Create a user account (the key must be an admin's)."""
-        body = {"username": name, "admin": admin}
+    def create_user(self, name: str, *, admin: bool = False, password: str | None = None) -> JSON:
+        """Create a user account (the key must be an admin's); ``password`` lets it sign in
+        to the web UI."""
+        body: JSON = {"username": name, "admin": admin}
+        if password is not None:
+            body["password"] = password
         return self._api()._object("POST", "/v1/users", json=body)
+
+    def set_password(self, name: str, password: str) -> None:
+        """Set ``name``'s web UI password (your own, or anyone's with an admin key)."""
+        self._api()._json("PUT", f"/v1/users/{name}/password", json={"password": password})
 
     def create_org(self, name: str) -> JSON:
         """Create an organisation with this key's user as its first member."""
