@@ -218,7 +218,8 @@ def serve(settings: Settings, *, examples: bool = True) -> None:
         )
         print(f"saved to {settings.credentials_path}", file=sys.stderr)
     print(
-        f"modelport serving on {settings.base_url}  (docs: {settings.base_url}/docs)",
+        f"modelport serving on {settings.base_url}  (web UI: {settings.base_url}/ui/,"
+        f" sign in with the admin key; API docs: {settings.base_url}/docs)",
         file=sys.stderr,
     )
     on_start = (lambda: deploy_examples(platform, settings.admin_user)) if examples else None
