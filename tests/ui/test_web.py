@@ -66,7 +66,6 @@ def test_the_list_filters_and_the_classifier_finds_the_espresso(
     admin.reload()  # the list as it is now that both algorithms exist
     rows = admin.locator("[data-testid=algo-row]")
     expect(rows.filter(has_text=classifier)).to_be_visible()
-    shoot(admin, shots, "algorithms")
     admin.fill("#algo-search", classifier.split("/")[1])
     expect(rows.filter(has_text=detector)).to_be_hidden()
     expect(rows.filter(has_text=classifier)).to_be_visible()
@@ -85,6 +84,12 @@ def test_the_list_filters_and_the_classifier_finds_the_espresso(
     assert answer["label"] == "espresso"
     expect(admin.locator("#try-duration")).to_contain_text("Ran in")
     shoot(admin, shots, "algorithm-classification")
+    admin.click("nav >> text=Algorithms")
+    row = admin.locator(f"[data-testid=algo-row][data-ref='{classifier}']")
+    expect(row.locator("td").nth(3)).to_have_text("1")  # calls in the last hour
+    shoot(admin, shots, "algorithms")
+    admin.go_back()
+    admin.wait_for_url(f"**/ui/algorithms/{classifier}*")
 
     admin.click("#tab-api")
     curl = admin.locator("#snippet-curl").inner_text()

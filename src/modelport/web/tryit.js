@@ -37,6 +37,16 @@ function bars(predictions) {
   );
 }
 
+/** A label's place: above its box if it fits, else further down, clear of earlier labels. */
+function labelPlace(x, y, width, font, placed) {
+  const line = font * 1.25;
+  const overlaps = (top) => placed.some((p) => x < p.x + p.width && p.x < x + width && top < p.top + line && p.top < top + line);
+  let top = y >= line ? y - line : y;
+  while (overlaps(top)) top += line;
+  placed.push({ x, top, width });
+  return top + font;
+}
+
 /** The image with one <rect class="box"> and a label per detection, in image pixels. */
 async function overlay(imageUrl, detections) {
   const image = h("img", { src: imageUrl, alt: `Input image with ${detections.length} detections` });
@@ -44,6 +54,7 @@ async function overlay(imageUrl, detections) {
   const { naturalWidth: width, naturalHeight: height } = image;
   const font = Math.max(10, Math.round(Math.max(width, height) / 36));
   const layer = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "overlay", "aria-hidden": "true" });
+  const placed = [];
   for (const d of detections) {
     const box = d.box || d;
     const x = box.xmin ?? box.x - box.width / 2;
@@ -52,9 +63,10 @@ async function overlay(imageUrl, detections) {
     const name = d.label ?? d.class_name ?? d.class_id;
     const score = d.confidence ?? d.score;
     const text = score === undefined ? String(name) : `${name} ${Math.round(score * 100)}%`;
+    const baseline = labelPlace(x, y, text.length * font * 0.62, font, placed);
     layer.append(
       svg("rect", { class: "box", x, y, width: box.width, height: box.height, stroke: colour }),
-      svg("text", { class: "box-label", x: x + 2, y: y > font ? y - font / 4 : y + font, fill: colour, "font-size": font }, text),
+      svg("text", { class: "box-label", x: x + 2, y: baseline - font * 0.2, fill: colour, "font-size": font }, text),
     );
   }
   return h("div", { class: "figure" }, image, layer);
@@ -136,6 +148,8 @@ export function tryIt(container, { ref, input, output, sample }) {
     if (detections && input === "image") {
       parts.push(await overlay(fileUrl, detections));
       parts.push(h("p", { class: "muted" }, `${detections.length} detection${detections.length === 1 ? "" : "s"}`));
+    } else if (predictions && input === "image") {
+      parts.push(h("div", { class: "classified" }, h("img", { src: fileUrl, alt: "Input image" }), bars(predictions)));
     } else if (predictions) {
       parts.push(bars(predictions));
     } else if (output === "image" && answer.metadata?.content_type === "binary") {
