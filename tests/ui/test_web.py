@@ -215,6 +215,15 @@ def test_a_shared_demo_page_works_signed_out(
         shoot(page, shots, "demo")
         page.set_viewport_size({"width": 390, "height": 844})
         shoot(page, shots, "demo-phone")
+
+        # signed-out callers are rate limited: the page says when to try again
+        limited = {"error": {"code": "rate_limited", "message": "too many demo calls"}}
+        page.route(
+            "**/v1/algo/**",
+            lambda route: route.fulfill(status=429, headers={"Retry-After": "7"}, json=limited),
+        )
+        page.click("#try-run")
+        expect(page.locator("#try-error")).to_have_text("Too many requests, try again in 7 s.")
     finally:
         context.close()
 
@@ -249,3 +258,14 @@ def test_the_readme_renderer_escapes_html_and_links_only_to_the_web(admin: Page)
     assert 'href="javascript' not in html
     assert "<ul><li>one</li><li>two</li></ul>" in html
     assert "<pre><code>&lt;b&gt;not bold&lt;/b&gt;</code></pre>" in html
+
+
+PAGES = ["/ui/", "/ui/algorithms/{detector}#versions", "/ui/keys", "/ui/data", "/ui/signin"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pages_fit_a_360_pixel_phone(admin: Page, live: Live, detector: str, path: str) -> None:
+    admin.set_viewport_size({"width": 360, "height": 740})
+    admin.goto(live.url + path.format(detector=detector))
+    admin.wait_for_selector("h1")
+    assert admin.evaluate("document.documentElement.scrollWidth") <= 360
