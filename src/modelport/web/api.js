@@ -3,7 +3,7 @@
 const SAFE = new Set(["GET", "HEAD"]);
 let current = null; // {account, scopes, csrf_token} while signed in
 
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(status, code, message, retryAfter = null) {
     super(message);
     this.status = status;

@@ -1,7 +1,7 @@
 // The single-page app: routes, the header, and history navigation over real links.
 
 import { loadSession, session, signOut } from "./api.js";
-import { h } from "./dom.js";
+import { h, title } from "./dom.js";
 import { algorithmPage } from "./page-algorithm.js";
 import { algorithmsPage } from "./page-algorithms.js";
 import { dataPage } from "./page-data.js";
@@ -27,7 +27,7 @@ const NAV = [
 const main = document.getElementById("main");
 let rendering = 0; // the newest navigation wins when pages load concurrently
 
-export function navigate(url, { replace = false } = {}) {
+function navigate(url, { replace = false } = {}) {
   if (replace) history.replaceState(null, "", url);
   else history.pushState(null, "", url);
   render();
@@ -66,8 +66,7 @@ function header(pathname) {
 }
 
 function notFound() {
-  document.title = "Not found · modelport";
-  return h("section", { class: "page" }, h("h1", { tabindex: "-1" }, "Page not found"), h("p", {}, h("a", { href: "/ui/" }, "Back to the algorithms")));
+  return h("section", { class: "page" }, title("Page not found"), h("p", {}, h("a", { href: "/ui/" }, "Back to the algorithms")));
 }
 
 async function render() {
@@ -85,14 +84,14 @@ async function render() {
   } else {
     const args = pathname.match(route[0]).slice(1).map((part) => (part === undefined ? "" : decodeURIComponent(part)));
     try {
-      await route[1](view, args, { navigate, refreshHeader: () => header(location.pathname) });
+      await route[1](view, args, { navigate });
     } catch (error) {
       if (error.status === 401 && route[2]) {
         await loadSession(); // the session ended elsewhere: sign in again, then come back
         if (!session()) return render();
       }
       view.replaceChildren(
-        h("section", { class: "page" }, h("h1", { tabindex: "-1" }, "Something went wrong"), h("p", { class: "alert", role: "alert" }, error.message)),
+        h("section", { class: "page" }, title("Something went wrong"), h("p", { class: "alert", role: "alert" }, error.message)),
       );
     }
   }

@@ -111,9 +111,9 @@ export function shortHash(sha) {
 }
 
 /** A page heading that takes focus after navigation (tabindex=-1). */
-export function title(text, ...extra) {
+export function title(text) {
   document.title = `${text} · modelport`;
-  return h("h1", { tabindex: "-1" }, text, ...extra);
+  return h("h1", { tabindex: "-1" }, text);
 }
 
 /** headings: labels (strings or nodes), or [label, class] for a classed column. */
