@@ -54,6 +54,13 @@ class Handler(BaseHTTPRequestHandler):
                     self.wfile.write(b"\x89")
                     self.wfile.flush()
                     time.sleep(0.05)
+            elif path == "/drip-headers":  # each header line well within the timeout
+                self.send_response(200)
+                for i in range(40):
+                    self.send_header(f"X-Slow-{i}", "1")
+                    self.flush_headers()
+                    time.sleep(0.05)
+                self.end_headers()
             elif path in ("/redirect", "/loop", "/to"):
                 target = {"/redirect": "/img.png", "/loop": "/loop"}.get(path)
                 self.send_response(302)
@@ -140,6 +147,13 @@ def test_url_failures_are_precise(
         r"^unreachable URL: .*/drip (did not answer within|took over) 0\.5 s",
     )
     assert time.monotonic() - start < 2.5  # the whole download is bounded, not each read
+    start = time.monotonic()
+    refused(
+        url + "/drip-headers",
+        vision.FetchError,
+        r"^unreachable URL: .*/drip-headers (did not answer within|took over) 0\.5 s",
+    )
+    assert time.monotonic() - start < 1.0  # headers too: a slow drip cannot stretch it
 
 
 def test_unreachable_hosts(private_ok: None, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import http.client
 import ipaddress
 import json
@@ -25,6 +26,7 @@ import os
 import re
 import socket
 import ssl
+import threading
 import time
 import urllib.parse
 
@@ -165,9 +167,15 @@ def fetch(url: str) -> bytes:
             raise FetchError("unreachable URL: URLs with credentials are not supported")
         connection: http.client.HTTPConnection | None = None
         response: http.client.HTTPResponse | None = None
+        watchdog: threading.Timer | None = None
         try:
             connection = _connect(parts, deadline, timeout)
             sock = connection.sock  # kept: http.client drops it once a response says close
+            # Socket timeouts bound each read, not the sum: a server dripping its headers
+            # could stretch them for ever. At the deadline, the socket is shut.
+            watchdog = threading.Timer(_left(deadline, timeout), _shut, (sock,))
+            watchdog.daemon = True
+            watchdog.start()
             target = urllib.parse.urlunsplit(("", "", parts.path or "/", parts.query, ""))
             connection.request("GET", target, headers={"User-Agent": USER_AGENT})
             response = connection.getresponse()
@@ -182,8 +190,11 @@ def fetch(url: str) -> bytes:
                 raise too_large(limit)
             return _read(response, sock, limit, deadline, url, timeout)
         except (OSError, http.client.HTTPException) as exc:
-            raise _unreachable(url, exc, timeout) from exc
+            late = time.monotonic() >= deadline  # the watchdog shut the socket
+            raise _unreachable(url, TimeoutError() if late else exc, timeout) from exc
         finally:
+            if watchdog is not None:
+                watchdog.cancel()
             if response is not None:
                 response.close()
             if connection is not None:
@@ -263,12 +274,19 @@ def _read(
         sock.settimeout(_left(deadline, timeout))
         chunk = response.read1(CHUNK)  # what has arrived: the deadline is checked between
         if not chunk:
+            if time.monotonic() >= deadline:  # the watchdog shut the socket: not the end
+                raise FetchError(f"unreachable URL: {_shown(url)} took over {timeout:g} s")
             return bytes(body)
         body += chunk
         if len(body) > limit:
             raise too_large(limit)
         if time.monotonic() > deadline:
             raise FetchError(f"unreachable URL: {_shown(url)} took over {timeout:g} s")
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def _left(deadline: float, timeout: float) -> float:
