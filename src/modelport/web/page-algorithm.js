@@ -61,8 +61,8 @@ function logsRow(base, build) {
   return [button, tr];
 }
 
-function versionsAndBuilds(base, versions, builds) {
-  const versionRows = versions.map((v) => {
+function versionsSection(versions) {
+  const rows = versions.map((v) => {
     const info = v.version_info || {};
     return h(
       "tr",
@@ -74,7 +74,18 @@ function versionsAndBuilds(base, versions, builds) {
       h("td", { class: "col-optional" }, info.release_notes || ""),
     );
   });
-  const buildRows = builds.flatMap((b) => {
+  return [
+    h("h2", {}, "Versions"),
+    rows.length
+      ? table(["Version", "Access", "Published", "Build", ["Release notes", "col-optional"]], rows, { class: "table", id: "versions-table" })
+      : h("p", { class: "muted" }, "Nothing published yet."),
+  ];
+}
+
+/** The builds table; null for callers who may not see builds (not the algorithm's managers). */
+function buildsSection(base, builds) {
+  if (builds === null) return null;
+  const rows = builds.flatMap((b) => {
     const [button, logs] = logsRow(base, b);
     const row = h(
       "tr",
@@ -87,15 +98,10 @@ function versionsAndBuilds(base, versions, builds) {
     );
     return [row, logs];
   });
+  const headings = ["Status", "Build", ["Started", "col-optional"], "Duration", h("span", { class: "sr-only" }, "Logs")];
   return [
-    h("h2", {}, "Versions"),
-    versionRows.length
-      ? table(["Version", "Access", "Published", "Build", ["Release notes", "col-optional"]], versionRows, { class: "table", id: "versions-table" })
-      : h("p", { class: "muted" }, "Nothing published yet."),
     h("h2", {}, "Builds"),
-    buildRows.length
-      ? table(["Status", "Build", ["Started", "col-optional"], "Duration", h("span", { class: "sr-only" }, "Logs")], buildRows, { class: "table", id: "builds-table" })
-      : h("p", { class: "muted" }, "No builds yet."),
+    rows.length ? table(headings, rows, { class: "table", id: "builds-table" }) : h("p", { class: "muted" }, "No builds yet."),
   ];
 }
 
@@ -206,17 +212,19 @@ function demoSettings(base, algorithm) {
 
 export async function algorithmPage(view, [owner, name], { navigate }) {
   const base = `/v1/algorithms/${path(owner, name)}`;
-  const optional = (promise, fallback) => promise.catch((e) => (e.status === 404 ? fallback : Promise.reject(e)));
+  // missing (404) or, for builds, only for the algorithm's managers (403)
+  const optional = (promise, fallback) => promise.catch((e) => ([403, 404].includes(e.status) ? fallback : Promise.reject(e)));
   const [algorithm, versions, builds, readme] = await Promise.all([
     api(base),
     optional(api(`${base}/versions`), { results: [] }).then((r) => r.results),
-    optional(api(`${base}/builds`), { results: [] }).then((r) => r.results),
+    optional(api(`${base}/builds`), { results: null }).then((r) => r.results),
     optional(api(`${base}/readme`), null),
   ]);
+  const manager = builds !== null && can("algo:manage");
   const io = { input: "json", output: "json", ...algorithm.interface };
   const info = algorithm.version_info || {};
   const latest = versions[0]?.version_info?.semantic_version;
-  const succeeded = builds.find((b) => b.status === "succeeded")?.commit_sha;
+  const succeeded = builds?.find((b) => b.status === "succeeded")?.commit_sha;
   const version = latest || succeeded; // owners may call an unpublished build by its hash
   const ref = `${owner}/${name}`;
   const callRef = version ? `${ref}/${version}` : ref;
@@ -230,10 +238,10 @@ export async function algorithmPage(view, [owner, name], { navigate }) {
   const items = [
     { id: "overview", label: "Overview", panel: overview(algorithm, readme, io) },
     { id: "try", label: "Try it", panel: tryPanel },
-    { id: "versions", label: "Versions & builds", panel: versionsAndBuilds(base, versions, builds) },
+    { id: "versions", label: "Versions & builds", panel: [versionsSection(versions), buildsSection(base, builds)] },
     { id: "api", label: "API", panel: apiSnippets(callRef, io, info.sample_input) },
   ];
-  if (can("algo:manage")) {
+  if (manager) {
     items.push({ id: "publish", label: "Publish", panel: [h("section", { class: "card" }, h("h2", {}, "Publish a version"), publishForm(base, algorithm, render)), demoSettings(base, algorithm)] });
   }
   const callability = latest ? info.callability || algorithm.settings?.algorithm_callability : null;
