@@ -89,3 +89,21 @@ def test_batched_detections_are_separate_and_match_single_calls(yolo: str, call:
         assert cat["xmax"] == pytest.approx(28 * w / 64, abs=0.01)
         assert cat["ymax"] == pytest.approx(28 * h / 64, abs=0.01)
         assert cat["xmax"] != cat["xmin"]
+
+
+@pytest.mark.parametrize("size", [(640, 480), (1024, 512), (513, 1000)])
+def test_boxes_are_in_the_original_pixels_of_a_large_jpeg(
+    yolo: str, ssd: str, call: Call, size: tuple[int, int]
+) -> None:
+    """A JPEG much larger than the input decodes at 1/2..1/8 scale; boxes still come back in
+    the sent image's pixels."""
+    w, h = size
+    body = image((90, 90, 90), size=size)  # JPEG
+    cat = call(yolo, body)["detections"][0]
+    assert (cat["xmin"], cat["xmax"]) == (pytest.approx(12 * w / 64, abs=0.01),
+                                          pytest.approx(28 * w / 64, abs=0.01))  # fmt: skip
+    assert (cat["ymin"], cat["ymax"]) == (pytest.approx(12 * h / 64, abs=0.01),
+                                          pytest.approx(28 * h / 64, abs=0.01))  # fmt: skip
+    [box] = call(ssd, body)["detections"]
+    assert (box["xmin"], box["ymin"]) == (pytest.approx(0.2 * w), pytest.approx(0.1 * h))
+    assert (box["xmax"], box["ymax"]) == (pytest.approx(0.6 * w), pytest.approx(0.5 * h))

@@ -185,8 +185,10 @@ def decode(raw: bytes, mode: str, size_hint: Size | None = None) -> Image.Image:
         raise ImageTooLargeError(f"image is too large: over {_megapixels(limit)}") from None
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise TruncatedImageError(f"truncated image: cannot read the {kind} header") from exc
+    stored = image.size
     if kind == "JPEG":
         image.draft(mode, _oriented(image, size_hint))  # decode at 1/2, 1/4, 1/8 scale
+    drafted = image.size != stored
     width, height = image.size
     if width * height > limit:
         raise ImageTooLargeError(
@@ -202,7 +204,11 @@ def decode(raw: bytes, mode: str, size_hint: Size | None = None) -> Image.Image:
         warnings.simplefilter("ignore")
         with contextlib.suppress(OSError, SyntaxError, ValueError, KeyError, TypeError):
             image = ImageOps.exif_transpose(image)
-    return _convert(image, mode)
+    image = _convert(image, mode)
+    if drafted:  # decoded smaller: say how large it is, for coordinates in the original
+        turned = (image.size[0] > image.size[1]) != (width > height)
+        image.info["original_size"] = (stored[1], stored[0]) if turned else stored
+    return image
 
 
 def _convert(image: Image.Image, mode: str) -> Image.Image:
