@@ -14,10 +14,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from tests.detectors.test_ssdlite import installed_graph
 from tests.fixtures.server import Live
 from tests.modelfile.conftest import Deploy, deploy_model  # noqa: F401 (a fixture)
-from tests.modelfile.models import constant_detector
-from tests.modelfile.test_detection import labels, yolo_predictions
 from tests.modelfile.test_mobilenet import mobilenet  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,10 +124,11 @@ def classifier(
 
 @pytest.fixture(scope="module")
 def detector(deploy_model: Deploy, tmp_path_factory: pytest.TempPathFactory) -> str:  # noqa: F811
-    """The tests' YOLO-format detector (two boxes on any image), built but not published."""
+    """The SSDLite person detector (shipped TF graph, cv2.dnn), deployed with no code, built
+    but not published: its owner/name."""
     folder = tmp_path_factory.mktemp("detector")
-    model = constant_detector(folder / "yolo.onnx", {"output0": yolo_predictions()})
+    (folder / "person.txt").write_text("person\n")
     name = f"detector_{uuid.uuid4().hex[:6]}"
-    flags = ["--task", "object-detection", "--format", "yolo", "--threshold", "0.4"]
-    deploy_model(model, *flags, "--labels", str(labels(folder)), "--name", f"admin/{name}")
+    flags = ["--task", "object-detection", "--labels", str(folder / "person.txt")]
+    deploy_model(installed_graph(), *flags, "--threshold", "0.3", "--name", f"admin/{name}")
     return f"admin/{name}"

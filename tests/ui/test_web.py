@@ -150,8 +150,12 @@ def test_the_detector_draws_one_box_per_detection_and_publishes(
     found = json.loads(admin.locator("#try-json").inner_text())["detections"]
     assert len(found) > 0
     expect(admin.locator("#try-result svg rect.box")).to_have_count(len(found))
+    person = found[0]  # the astronaut: boxes in the sent 640x480 image's pixels
+    assert person["label"] == "person" and person["confidence"] > 0.8
+    assert 0 <= person["xmin"] < 60 and 400 < person["ymax"] <= 480, person
     box = admin.locator("#try-result svg rect.box").first
-    assert float(box.get_attribute("x") or 0) == found[0]["xmin"]
+    assert float(box.get_attribute("x") or 0) == pytest.approx(person["xmin"])
+    assert float(box.get_attribute("width") or 0) == pytest.approx(person["width"])
     shoot(admin, shots, "algorithm-detection")
 
     admin.click("#tab-publish")
