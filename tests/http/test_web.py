@@ -27,6 +27,8 @@ def test_every_ui_address_serves_the_page(live: Live) -> None:
         assert script.headers["content-type"].startswith("text/javascript")
         again = b.get("/ui/static/app.js", headers={"If-None-Match": script.headers["etag"]})
         assert again.status_code == 304
+        assert script.headers["content-encoding"] == "gzip"  # httpx asks for it, and unpacks
+        assert script.text == (WEB / "app.js").read_text()
         for missing in ("/ui/static/missing.js", "/ui/static/.hidden", "/ui/static/web"):
             assert b.get(missing).status_code == 404, missing
         # a way out of the folder is just another UI address: the page, never the file

@@ -4,6 +4,7 @@ anyone signs in. The page itself calls the public API like any client."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import mimetypes
 from functools import cache
@@ -31,8 +32,8 @@ TYPES = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
 
 
 @cache
-def _asset(name: str) -> tuple[bytes, str, str]:
-    """A file of the ``modelport.web`` package: its bytes, media type and ETag."""
+def _asset(name: str) -> tuple[bytes, bytes, str, str]:
+    """A file of the ``modelport.web`` package: its bytes, gzipped, media type and ETag."""
     folder = resources.files("modelport") / "web"
     if "/" in name or "\\" in name or name.startswith(".") or not name:
         raise NotFound(f"no file {name!r} in the web UI")
@@ -42,14 +43,22 @@ def _asset(name: str) -> tuple[bytes, str, str]:
     data = entry.read_bytes()
     suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
     media = TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
-    return data, media, '"' + hashlib.sha256(data).hexdigest()[:20] + '"'
+    packed = gzip.compress(data, mtime=0)
+    return data, packed, media, '"' + hashlib.sha256(data).hexdigest()[:20] + '"'
 
 
 def _send(request: Request, name: str) -> Response:
-    data, media, etag = _asset(name)
-    headers = SECURITY_HEADERS | {"ETag": etag, "Cache-Control": "no-cache"}
+    data, packed, media, etag = _asset(name)
+    headers = SECURITY_HEADERS | {
+        "ETag": etag,
+        "Cache-Control": "no-cache",
+        "Vary": "Accept-Encoding",
+    }
     if request.headers.get("if-none-match") == etag:
         return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", "") and len(packed) < len(data):
+        headers["Content-Encoding"] = "gzip"
+        data = packed
     return Response(data, media_type=media, headers=headers)
 
 
