@@ -48,7 +48,14 @@ def test_int8_static_with_calibration(
     assert code == 0, (stdout, err)
     drift = json.loads(out.with_suffix(".drift.json").read_text())
     assert drift["operation"] == "optimize:int8-static"
-    assert any(n.op_type == "QuantizeLinear" for n in onnx.load(str(out)).graph.node)
+    assert "Collecting tensor data" not in stdout  # the calibrator's progress is not shown
+    graph = onnx.load(str(out)).graph
+    assert any(n.op_type == "QuantizeLinear" for n in graph.node)
+    # the stem stays in float: the first two convolutions read float weights, the third int8
+    convs = [n for n in graph.node if n.op_type == "Conv"]
+    assert drift["float_nodes"] == [c.name for c in convs[:2]]
+    weights = {i.name for i in graph.initializer}
+    assert [c.input[1] in weights for c in convs] == [True, True, False]
 
 
 def test_graph_only(cnn_onnx: Path, tmp_path: Path, cli: Run) -> None:
