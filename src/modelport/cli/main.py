@@ -14,7 +14,7 @@ from importlib import metadata
 
 import httpx
 
-from modelport.cli import accounts, algorithms, calls, convert, data, scaffold, serve
+from modelport.cli import accounts, algorithms, calls, convert, data, scaffold, serve, stream
 from modelport.cli.session import Session
 from modelport.client import AlgorithmError
 from modelport.errors import BuildFailed, ModelportError, SampleMismatch
@@ -27,7 +27,8 @@ Serve ML models as versioned HTTP APIs.
   modelport deploy digits/                          # upload and build; prints the build hash
   modelport call alice/digits/HASH -i '{"x": 1}'    # call a build or a version
   modelport publish alice/digits --minor            # 0.1.0, after the sample still passes
-  echo '{"x": 1}' | modelport call alice/digits/0.1.*"""
+  echo '{"x": 1}' | modelport call alice/digits/0.1.*
+  modelport stream --source clip.mp4 --algo alice/mobilenet --out annotated.mp4"""
 
 EPILOG = """\
 The key and address come from --key/--api, else MODELPORT_API_KEY/MODELPORT_API,
@@ -62,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     _global_flags(parser, None)
     parser.add_argument("--version", action="version", version=f"modelport {_version()}")
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
-    for module in (serve, scaffold, algorithms, convert, calls, data, accounts):
+    for module in (serve, scaffold, algorithms, convert, calls, stream, data, accounts):
         module.register(sub, common)
     return parser
 

@@ -4,6 +4,8 @@ Detections (``{"detections": [{label, class_id, confidence, xmin, ymin, xmax, ym
 become boxes with ``label confidence`` on a filled tag, one colour per class; a
 classification (``{"predictions": [...], "label", "score"}``) becomes a banner with the top
 label and score. Runs in a thread (Pillow is imported on first use: the ``vision`` extra).
+What is drawn (colours, captions, boxes) is ``modelport.core.overlays``, shared with
+``modelport stream``, which draws the same with OpenCV.
 
 The input is decoded by the platform's image *loader*: ``modelport.vision.load_image`` (every
 input form: bytes, base64, data URI, JSON object, URL), which the composition root puts on
@@ -16,11 +18,11 @@ from __future__ import annotations
 
 import importlib.util
 import io
-import zlib
 from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
+from modelport.core.overlays import banner, box, caption, colour, drawable, ink
 from modelport.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -32,15 +34,23 @@ Loader = Callable[[object], "Image.Image"]
 """An input (bytes, text or JSON data) to an RGB PIL image; refusals have
 ``error_type == "InputError"`` (``modelport.vision.ImageError``)."""
 
+__all__ = [
+    "FORMATS",
+    "MEDIA",
+    "NEEDS_VISION",
+    "Loader",
+    "colour",
+    "draw_classification",
+    "draw_detections",
+    "drawable",
+    "has_pillow",
+    "render",
+    "render_format",
+]
+
 FORMATS = {"true": "JPEG", "1": "JPEG", "jpeg": "JPEG", "jpg": "JPEG", "png": "PNG"}
 MEDIA = {"JPEG": b"image/jpeg", "PNG": b"image/png"}
 NEEDS_VISION = "rendering needs modelport[vision] (Pillow) installed in the gateway"
-PALETTE = [
-    (230, 25, 75), (60, 180, 75), (255, 225, 25), (0, 130, 200), (245, 130, 48),
-    (145, 30, 180), (70, 240, 240), (240, 50, 230), (210, 245, 60), (250, 190, 212),
-    (0, 128, 128), (220, 190, 255), (170, 110, 40), (255, 250, 200), (128, 0, 0),
-    (170, 255, 195), (128, 128, 0), (255, 215, 180), (0, 0, 128), (128, 128, 128),
-]  # fmt: skip
 
 
 def render_format(value: str) -> str | None:
@@ -59,15 +69,6 @@ def render_format(value: str) -> str | None:
 @cache
 def has_pillow() -> bool:
     return importlib.util.find_spec("PIL") is not None
-
-
-def drawable(result: object) -> bool:
-    """Whether a result is a detection or classification result to draw."""
-    if not isinstance(result, dict):
-        return False
-    return isinstance(result.get("detections"), list) or (
-        isinstance(result.get("predictions"), list) or isinstance(result.get("label"), str)
-    )
 
 
 def render(value: object, result: dict[str, Any], fmt: str, loader: Loader | None = None) -> bytes:
@@ -108,14 +109,6 @@ def _plain(raw: bytes) -> Image.Image:
     return ImageOps.exif_transpose(image).convert("RGB")
 
 
-def colour(detection: dict[str, Any]) -> tuple[int, int, int]:
-    """One colour per class: by ``class_id``, else by a hash of the label."""
-    key = detection.get("class_id")
-    if not isinstance(key, int) or isinstance(key, bool):
-        key = zlib.crc32(str(detection.get("label", "")).encode())
-    return PALETTE[key % len(PALETTE)]
-
-
 def draw_detections(image: Image.Image, detections: list[Any]) -> None:
     from PIL import ImageDraw
 
@@ -124,13 +117,13 @@ def draw_detections(image: Image.Image, detections: list[Any]) -> None:
     font = _font(max(10, min(width, height) // 30))
     line = max(1, round(min(width, height) / 200))
     for found in detections:
-        box = _box(found, width, height)
-        if box is None:
+        found_box = box(found, width, height)
+        if found_box is None:
             continue
-        xmin, ymin, xmax, ymax = box
+        xmin, ymin, xmax, ymax = found_box
         fill = colour(found)
         draw.rectangle((xmin, ymin, xmax, ymax), outline=fill, width=line)
-        text = _caption(found)
+        text = caption(found)
         if text:
             _tag(draw, font, text, (xmin, ymin), fill, (width, height))
 
@@ -138,46 +131,15 @@ def draw_detections(image: Image.Image, detections: list[Any]) -> None:
 def draw_classification(image: Image.Image, result: dict[str, Any]) -> None:
     from PIL import ImageDraw
 
-    top = result
-    predictions = result.get("predictions")
-    if (
-        not isinstance(result.get("label"), str)
-        and predictions
-        and isinstance(predictions[0], dict)
-    ):
-        top = predictions[0]
-    text = _caption({"label": top.get("label"), "confidence": top.get("score")})
+    text = banner(result)
     width, height = image.size
     draw = ImageDraw.Draw(image)
     font = _font(max(10, min(width, height) // 20))
     left, upper, _, lower = draw.textbbox((0, 0), text, font=font)
     pad = max(2, (lower - upper) // 4)
-    banner = min(height, lower - upper + 2 * pad)
-    draw.rectangle((0, 0, width - 1, banner - 1), fill=(0, 0, 0))
+    strip = min(height, lower - upper + 2 * pad)
+    draw.rectangle((0, 0, width - 1, strip - 1), fill=(0, 0, 0))
     draw.text((pad - left, pad - upper), text, fill=(255, 255, 255), font=font)
-
-
-def _box(found: object, width: int, height: int) -> tuple[int, int, int, int] | None:
-    if not isinstance(found, dict):
-        return None
-    try:
-        xmin, ymin, xmax, ymax = (float(found[k]) for k in ("xmin", "ymin", "xmax", "ymax"))
-    except (KeyError, TypeError, ValueError):
-        return None
-    left, top = max(0, round(xmin)), max(0, round(ymin))
-    right, bottom = min(width - 1, round(xmax)), min(height - 1, round(ymax))
-    if right < left or bottom < top:
-        return None
-    return left, top, right, bottom
-
-
-def _caption(found: dict[str, Any]) -> str:
-    label = found.get("label")
-    text = "" if label is None else str(label)
-    score = found.get("confidence", found.get("score"))
-    if isinstance(score, int | float) and not isinstance(score, bool):
-        text = f"{text} {score:.2f}".strip()
-    return text
 
 
 def _tag(
@@ -196,8 +158,7 @@ def _tag(
     y = at[1] - tag_h if at[1] - tag_h >= 0 else at[1]
     y = max(0, min(y, size[1] - tag_h))
     draw.rectangle((x, y, x + tag_w - 1, y + tag_h - 1), fill=fill)
-    ink = (0, 0, 0) if sum(fill) > 382 else (255, 255, 255)
-    draw.text((x + pad - left, y + pad - upper), text, fill=ink, font=font)
+    draw.text((x + pad - left, y + pad - upper), text, fill=ink(fill), font=font)
 
 
 @cache
