@@ -12,10 +12,13 @@ and, for PyTorch, torch.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import sys
 import tempfile
 import warnings
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -95,13 +98,29 @@ def load_torch(path: Path) -> Any:
         if _is_torchscript(path):
             model: Any = torch.jit.load(str(path), map_location="cpu")  # type: ignore[no-untyped-call]
         else:
-            model = torch.load(str(path), map_location="cpu", weights_only=False)  # nosec: trusted
+            with _importable(path.resolve().parent):
+                model = torch.load(str(path), map_location="cpu", weights_only=False)  # nosec
     if not isinstance(model, torch.nn.Module):
         raise InvalidInput(
             f"{path} holds a {type(model).__name__}, not a model: save the whole module "
             "(torch.save(model, path)) or a TorchScript file (torch.jit.save)"
         )
     return model.eval()
+
+
+@contextlib.contextmanager
+def _importable(folder: Path) -> Iterator[None]:
+    """The model file's folder on ``sys.path`` while it loads: a whole pickled module names
+    its class by import path (``nets.DigitsCNN``), usually a module saved beside it."""
+    entry = str(folder)
+    added = entry not in sys.path
+    if added:
+        sys.path.insert(0, entry)
+    try:
+        yield
+    finally:
+        if added and entry in sys.path:
+            sys.path.remove(entry)
 
 
 def _is_torchscript(path: Path) -> bool:
