@@ -102,6 +102,34 @@ def test_publish_prints_the_new_version(cli: Cli, api: FakeApi) -> None:
     }
 
 
+def test_publish_demo_publishes_public_and_shares_the_demo_page(cli: Cli, api: FakeApi) -> None:
+    api.json(
+        "POST",
+        f"{ALGO}/versions",
+        {
+            "version_info": {"semantic_version": "1.0.0", "git_hash": SHA},
+            "settings": {"algorithm_callability": "public"},
+        },
+    )
+    api.json("PUT", ALGO, {"name": "digits", "settings": {"demo": True}})
+    result = cli("publish", "alice/digits", "--major", "--demo")
+    assert result.code == 0, result.err
+    assert result.text.splitlines() == [
+        f"Published alice/digits 1.0.0 (public) from build {SHA}",
+        "  Call:  modelport call alice/digits/1.0.0",
+        f"  Demo:  {ADDRESS}/demo/alice/digits",
+    ]
+    published = body_json(api.last("POST", f"{ALGO}/versions"))
+    assert published["settings"] == {"algorithm_callability": "public"}  # a demo needs public
+    assert body_json(api.last("PUT", ALGO)) == {"settings": {"demo": True}}
+
+
+def test_publish_without_demo_leaves_the_demo_page_alone(cli: Cli, api: FakeApi) -> None:
+    api.json("POST", f"{ALGO}/versions", {"version_info": {"semantic_version": "0.1.0"}})
+    assert cli("publish", "alice/digits", "--minor").code == 0
+    assert f"PUT {ALGO}" not in api.paths()
+
+
 def test_publish_refused_on_a_sample_mismatch_exits_1(cli: Cli, api: FakeApi) -> None:
     message = 'the sample input gave {"y": 3}, but the sample output is {"y": 2}'
     api.on("POST", f"{ALGO}/versions", error(400, "sample_mismatch", message))

@@ -68,6 +68,12 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     for kind in ("major", "minor", "patch"):
         bump.add_argument(f"--{kind}", dest="bump", action="store_const", const=kind)
     p.add_argument("--public", action="store_true", help="anyone with a key may call it")
+    p.add_argument(
+        "--demo",
+        action="store_true",
+        help="also share a public demo page, /demo/OWNER/NAME: anyone with the link may try"
+        " it without an account, rate limited (implies --public)",
+    )
     p.add_argument("--notes", default="", metavar="TEXT", help="release notes")
     p.add_argument("--build", metavar="SHA", help="publish this build, not the newest")
     p.set_defaults(run=run_publish)
@@ -208,7 +214,7 @@ def run_publish(session: Session) -> int:
         ref.owner,
         ref.name,
         args.bump,
-        callability="public" if args.public else "private",
+        callability="public" if args.public or args.demo else "private",
         release_notes=args.notes,
         commit_sha=args.build,
     )
@@ -219,6 +225,10 @@ def run_publish(session: Session) -> int:
         f"Published {ref} {version} ({callability})" + (f" from build {sha}" if sha else "")
     )
     session.out(f"  Call:  modelport call {ref}/{version}")
+    if args.demo:
+        client = session.client()
+        client.share_demo(ref.owner, ref.name)
+        session.out(f"  Demo:  {client.api_address.rstrip('/')}/demo/{ref}")
     return 0
 
 

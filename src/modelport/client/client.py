@@ -267,6 +267,12 @@ class Client(AccountsMixin, DataMixin):
     def versions(self, owner: str, name: str) -> list[JSON]:
         return self._results(f"/v1/algorithms/{owner}/{name}/versions")
 
+    def share_demo(self, owner: str, name: str, *, shared: bool = True) -> JSON:
+        """Share (or stop sharing) the public demo page ``/demo/OWNER/NAME``: anyone with the
+        link tries the newest public version, signed out and rate limited."""
+        body: JSON = {"settings": {"demo": shared}}
+        return self._object("PUT", f"/v1/algorithms/{owner}/{name}", json=body)
+
 
 def platform_error(response: httpx.Response) -> ModelportError:
     """The ``modelport.errors`` class for a non-2xx answer, by its ``code`` or else its status."""
