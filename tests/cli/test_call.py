@@ -85,14 +85,21 @@ def test_stdout_of_the_algorithm_goes_to_stderr(cli: Cli, api: FakeApi) -> None:
     assert dict(api.last().url.params) == {"timeout": "7", "stdout": "true"}
 
 
-def test_an_algorithm_error_prints_type_message_and_trace(cli: Cli, api: FakeApi) -> None:
+@pytest.mark.parametrize(
+    ("error_type", "trace_shown"), [("AlgorithmError", True), ("InputError", False)]
+)
+def test_an_algorithm_error_prints_type_message_and_trace(
+    cli: Cli, api: FakeApi, error_type: str, trace_shown: bool
+) -> None:
+    """A failure prints its type and message, and the stack trace unless the input was bad
+    (then the trace is the algorithm's business, and the message says what to fix)."""
     api.json(
         "POST",
         CALL,
         {
             "error": {
                 "message": "x must be a number",
-                "error_type": "InputError",
+                "error_type": error_type,
                 "stacktrace": "Traceback (most recent call last):\n  ...",
             }
         },
@@ -100,9 +107,8 @@ def test_an_algorithm_error_prints_type_message_and_trace(cli: Cli, api: FakeApi
     result = cli("call", "alice/digits/0.1.*", "-i", '{"x": "one"}')
     assert result.code == 1
     assert result.out == b""
-    assert result.err.startswith(
-        "InputError: x must be a number\nTraceback (most recent call last):"
-    )
+    trace = "\nTraceback (most recent call last):\n  ...\n" if trace_shown else "\n"
+    assert result.err == f"{error_type}: x must be a number{trace}"
 
 
 def test_a_platform_error_is_one_line_and_exit_2(cli: Cli, api: FakeApi) -> None:

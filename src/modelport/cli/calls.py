@@ -33,7 +33,7 @@ label) drawn, and writes it to OUT; a result with nothing to draw is printed.
 
 Output: JSON results pretty-printed, text as is, bytes raw (-o FILE to save).
 Exit status: 0 ok, 1 the algorithm failed (its error and stack trace go to
-stderr), 2 the platform refused the call."""
+stderr; for an InputError, the message alone), 2 the platform refused the call."""
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:

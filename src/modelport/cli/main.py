@@ -90,7 +90,7 @@ def main(argv: Sequence[str] | None = None, *, transport: httpx.BaseTransport | 
         return int(args.run(session))
     except AlgorithmError as exc:
         session.err(f"{exc.error_type}: {exc.message}")
-        if exc.stacktrace:
+        if exc.stacktrace and exc.error_type != "InputError":  # bad input: the message is all
             session.err(exc.stacktrace.rstrip())
         return EXIT_FAILED
     except BuildFailed as exc:
