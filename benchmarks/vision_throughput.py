@@ -10,6 +10,11 @@ and one photo (scikit-image's coffee at 640x480, JPEG quality 90):
   modelport raw    ``modelport serve`` + ``modelport build MODEL.onnx --task
                    image-classification``: raw JPEG bodies (``Content-Type: image/jpeg``)
   modelport base64 the same algorithm, ``{"image": "<base64>"}`` JSON bodies
+  int8 rows        MobileNetV2 through ``modelport optimize --int8 --calibration-images C
+                   --check H`` (static, QDQ) on 128 calibration crops of scikit-image's and
+                   scikit-learn's colour photos, its top-1 agreement with FP32 measured on 256
+                   other crops; then built and called raw like the FP32 model (target at
+                   concurrency 16: 2x the FastAPI app on the FP32 model)
 
 HTTP load comes from ``wrk`` at concurrency 1, 4 and 16. Every target gets ``--threads``
 intra-op threads (default 1, modelport's ``worker_threads`` default), so the comparison is
@@ -226,8 +231,29 @@ def deploy(url: str, key: str, workdir: Path, model: Path, labels: Path, name: s
     argv = [str(BIN / "modelport"), "build", str(model), "--task", "image-classification"]
     argv += ["--labels", str(labels), "--name", f"admin/{name}"]
     argv += ["--api", url, "--key", key, "--home", str(workdir / "cli-home")]
-    sha = subprocess.run(argv, capture_output=True, text=True, check=True).stdout.strip()
+    done = subprocess.run(argv, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"modelport build {model.name} failed:\n{done.stderr}")
+    sha = done.stdout.strip()
     return f"{url}/v1/algo/admin/{name}/{sha}"
+
+
+CALIBRATION, HELD_OUT = 128, 256
+
+
+def quantize(workdir: Path, model: Path) -> tuple[Path, dict[str, object]]:
+    """``modelport optimize --int8`` with calibration and disjoint held-out crops (no gate:
+    the agreement is reported, whatever it is); the INT8 model and its drift record."""
+    calibration, held_out = workdir / "calibration", workdir / "held-out"
+    seen = models.photo_crops(calibration, CALIBRATION, seed=1)
+    models.photo_crops(held_out, HELD_OUT, seed=2, avoid=seen)
+    out = model.with_suffix(".int8.onnx")
+    argv = [str(BIN / "modelport"), "optimize", str(model), "--int8", "-o", str(out)]
+    argv += ["--calibration-images", str(calibration), "--check", str(held_out)]
+    done = subprocess.run([*argv, "--min-agreement", "0"], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"modelport optimize failed:\n{done.stderr}")
+    return out, json.loads(out.with_suffix(".drift.json").read_text())
 
 
 def bench_model(
@@ -262,7 +288,39 @@ def bench_model(
             for c in CONCURRENCY:
                 load(call, script, c, warm)
                 rows.append((f"modelport {kind} c{c}", c, load(call, script, c, args.seconds)))
+        if args.int8 and name == "mobilenet":
+            rows += bench_int8(name, workdir, model, raw, jpeg, labels, (call, base, key), args)
     return rows
+
+
+def bench_int8(
+    name: str,
+    workdir: Path,
+    model: Path,
+    raw: bytes,
+    jpeg: Path,
+    labels: Path,
+    server: tuple[str, str, str],
+    args: argparse.Namespace,
+) -> list[tuple[str, int, Stats]]:
+    """The INT8 rows: in-process b1, then the optimised model built and called raw."""
+    int8, drift = quantize(workdir, model)
+    DRIFTS[name] = drift
+    rows = [("in-process int8 b1", 1, in_process(int8, raw, 1, args.seconds, args.threads))]
+    _, base, key = server
+    call = deploy(base, key, workdir, int8, labels, f"{name}_int8")
+    headers = {"Authorization": f"Simple {key}"}
+    print(f"{name}: modelport int8 says {check_label(call, raw, 'image/jpeg', headers)!r}",
+          file=sys.stderr)  # fmt: skip
+    script = lua(workdir, "int8", jpeg, "image/jpeg", headers)
+    warm = min(2.0, args.seconds)
+    for c in CONCURRENCY:
+        load(call, script, c, warm)
+        rows.append((f"modelport int8 raw c{c}", c, load(call, script, c, args.seconds)))
+    return rows
+
+
+DRIFTS: dict[str, dict[str, object]] = {}
 
 
 def ratio(value: float) -> str:
@@ -270,7 +328,7 @@ def ratio(value: float) -> str:
 
 
 def print_table(name: str, rows: list[tuple[str, int, Stats]]) -> None:
-    base = rows[0][2]["ips"]
+    bases = {label.split(" b1")[0]: r["ips"] for label, _, r in rows if label.endswith(" b1")}
     fastapi = {c: r["ips"] for label, c, r in rows if label.startswith("fastapi")}
     print(f"\n{name}")
     print(
@@ -279,11 +337,21 @@ def print_table(name: str, rows: list[tuple[str, int, Stats]]) -> None:
     )
     for label, c, r in rows:
         http = not label.startswith("in-process")
+        base = bases["in-process int8" if "int8" in label else "in-process"]
         vs_base = r["ips"] / base if c == 1 else math.nan
         vs_fastapi = r["ips"] / fastapi[c] if http and c in fastapi else math.nan
         print(
             f"{label:<20} {r['ips']:>9.1f} {r['p50']:>8.2f} {r['p99']:>8.2f}"
             f" {ratio(vs_base):>13} {ratio(vs_fastapi):>10}"
+        )
+    drift = DRIFTS.get(name.split(maxsplit=1)[0])
+    if drift:
+        print(
+            f"int8 ({drift['operation']}, float nodes {drift.get('float_nodes', [])}):"
+            f" top-1 agreement {drift['top1_agreement']:.2%} with FP32 on {drift['samples']}"
+            f" held-out crops ({CALIBRATION} calibration crops; target 99%), max abs diff"
+            f" {drift['max_abs_diff']:.3g}, mean {drift['mean_abs_diff']:.3g} (probabilities);"
+            f" {drift['size_before']} -> {drift['size_after']} bytes"
         )
 
 
@@ -294,6 +362,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10, help="per measurement (10)")
     parser.add_argument("--models", default="mobilenet,resnet18", help="mobilenet,resnet18")
     parser.add_argument("--threads", type=int, default=1, help="intra-op threads per target (1)")
+    parser.add_argument(
+        "--int8",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="add the INT8 rows for mobilenet (modelport optimize --int8; default on)",
+    )
     args = parser.parse_args()
     names = [n.strip() for n in args.models.split(",") if n.strip()]
     unknown = [n for n in names if n not in models.BUILDERS]
@@ -320,7 +394,8 @@ def main() -> None:
     print(
         "\nimages/s for the HTTP rows is requests/s (one image a request); latency is per"
         " request, or per session call for in-process. x in-proc b1: images/s over in-process"
-        " b1 (concurrency 1 rows); x fastapi: over the FastAPI app at the same concurrency."
+        " b1 (concurrency 1 rows; int8 rows: over in-process int8 b1); x fastapi: over the"
+        " FastAPI app (FP32) at the same concurrency."
         f"\nload average after: {os.getloadavg()[0]:.2f}"
     )
 
