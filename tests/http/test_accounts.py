@@ -114,7 +114,7 @@ def test_keys_shown_once_and_revoked_at_once(live: Live, login: Login) -> None:
     assert secret.startswith(created["prefix"]) and created["username"] == "k_kim"
     assert (created["name"], created["scopes"]) == ("laptop", ["algo:call", "data:read"])
     listed = kim.get("/v1/keys")
-    assert secret not in listed.text and secret.split("_")[2] not in listed.text
+    assert secret not in listed.text and secret.split("_", 2)[2] not in listed.text
     laptop = next(k for k in listed.json()["results"] if k["id"] == created["id"])
     assert set(laptop) == {"id", "name", "prefix", "scopes", "created_at", "revoked_at"}
     assert laptop["revoked_at"] is None
