@@ -111,6 +111,8 @@ def deploy(names: list[str]) -> int:
         marker, log = done / f"{name}.done", logs / f"{name}.log"
         if marker.exists():
             continue
+        if os.getppid() != parent:  # the server stopped: so do we
+            return 1
         started = time.monotonic()
         with tempfile.TemporaryDirectory(prefix=f"modelport-{name}-") as workdir:
             try:
