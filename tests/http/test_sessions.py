@@ -125,3 +125,11 @@ def test_passwords_rules(live: Live) -> None:
         assert r.status_code == 200
         r = b.post("/v1/sessions", json={"username": "s_carol"})
         assert r.status_code == 400
+        # what a cross-site form could send is refused: no signing a victim in as someone else
+        form = "username=s_carol&password=new+secret+1"
+        r = b.post("/v1/sessions", content=form,
+                   headers={"Content-Type": "application/x-www-form-urlencoded"})  # fmt: skip
+        assert r.status_code == 415 and "mp_session" not in r.headers.get("set-cookie", "")
+        text = '{"username": "s_carol", "password": "new secret 1"}'
+        r = b.post("/v1/sessions", content=text, headers={"Content-Type": "text/plain"})
+        assert r.status_code == 415

@@ -13,7 +13,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
-from modelport.errors import InvalidInput, Unauthorized
+from modelport.errors import InvalidInput, Unauthorized, UnsupportedContentType
 from modelport.http.accounts import account_view
 from modelport.http.auth import CSRF_COOKIE, SESSION_COOKIE, caller_of, cookie
 from modelport.http.bodies import read_json
@@ -53,6 +53,9 @@ def _set_cookies(response: Response, p: Platform, token: str | None) -> None:
 async def sign_in(request: Request) -> Response:
     """``{"username", "password"}`` or ``{"api_key"}``: a session for the web UI."""
     p = _platform(request)
+    if not request.headers.get("content-type", "").startswith("application/json"):
+        # a cross-site HTML form cannot send JSON: no signing a victim in to another account
+        raise UnsupportedContentType("sign in with a JSON body (Content-Type: application/json)")
     data = await read_json(request, 64 * 2**10)
     if not isinstance(data, dict):
         raise InvalidInput("the request body must be a JSON object")
