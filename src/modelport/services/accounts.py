@@ -34,10 +34,12 @@ from modelport.errors import (
 from modelport.services.principal import ALL_SCOPES, TOKEN_SCOPES, Principal, token_from_header
 from modelport.services.tokens import TOKEN_PREFIX, CallTokens
 
-RESERVED = frozenset({"anonymous"})  # who public demo pages call as (services/demos.py)
+ANONYMOUS = "anonymous"  # who public demo pages call as (services/demos.py)
+RESERVED = frozenset({ANONYMOUS})
 
 
-def _digest(secret: str) -> str:
+def secret_digest(secret: str) -> str:
+    """What the store keeps of a key's or a session's secret."""
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
@@ -151,7 +153,7 @@ class Accounts:
         if "admin" in scopes and not account.is_admin:
             raise InvalidInput(f"{owner} is not an admin account; its keys cannot carry 'admin'")
         prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(24)
-        digest, now = _digest(secret), datetime.now(UTC)
+        digest, now = secret_digest(secret), datetime.now(UTC)
         self._store.add_key(
             ApiKey(str(uuid.uuid4()), account.id, prefix, digest, scopes, name, now)
         )
@@ -210,7 +212,7 @@ class Accounts:
         key = self._store.key_by_prefix(parts[1])
         if key is None or key.revoked_at is not None:
             raise invalid
-        if not hmac.compare_digest(key.secret_hash, _digest(parts[2])):
+        if not hmac.compare_digest(key.secret_hash, secret_digest(parts[2])):
             raise invalid
         account, orgs = self.member(key.account_id)
         return Principal(account, key.scopes, orgs), key.id

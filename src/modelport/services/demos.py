@@ -22,13 +22,10 @@ from modelport.errors import (
     RateLimited,
     Unauthorized,
 )
-from modelport.services.accounts import Accounts
+from modelport.services.accounts import ANONYMOUS, Accounts
 from modelport.services.builds import Builds
-from modelport.services.principal import Principal
+from modelport.services.principal import SIGN_IN, Principal
 from modelport.services.registry import Registry
-
-ANONYMOUS = "anonymous"  # one of accounts.RESERVED
-SIGN_IN = "authorization required: send 'Authorization: Simple YOUR_API_KEY'"
 
 
 class Demos:

@@ -40,10 +40,13 @@ class Principal:
         return self.is_admin or owner == self.account.name or owner in self.orgs
 
 
+SIGN_IN = "authorization required: send 'Authorization: Simple YOUR_API_KEY'"
+
+
 def token_from_header(authorization: str | None) -> str:
     """``KEY``, ``Simple KEY`` and ``Bearer TOKEN`` all name a key (or a call token)."""
     if not authorization or not authorization.strip():
-        raise Unauthorized("authorization required: send 'Authorization: Simple YOUR_API_KEY'")
+        raise Unauthorized(SIGN_IN)
     scheme, _, rest = authorization.strip().partition(" ")
     if rest and scheme.lower() in ("simple", "bearer"):
         return rest.strip()

@@ -26,7 +26,7 @@ from modelport.core.limits import RateLimit
 from modelport.core.model import Session
 from modelport.core.ports import Store
 from modelport.errors import Forbidden, InvalidInput, RateLimited, Unauthorized
-from modelport.services.accounts import Accounts
+from modelport.services.accounts import Accounts, secret_digest
 from modelport.services.principal import ALL_SCOPES, Principal
 
 SESSION_PREFIX = "mps_"
@@ -55,10 +55,6 @@ def check_password(password: object) -> str:
     if len(password) > 1024:
         raise InvalidInput("a password may have at most 1024 characters")
     return password
-
-
-def _digest(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 class Sessions:
@@ -164,7 +160,13 @@ class Sessions:
         session_id = str(uuid.uuid4())
         self._store.add_session(
             Session(
-                session_id, account_id, prefix, _digest(secret), scopes, now, now + self.lifetime
+                session_id,
+                account_id,
+                prefix,
+                secret_digest(secret),
+                scopes,
+                now,
+                now + self.lifetime,
             )
         )
         token = f"{SESSION_PREFIX}{prefix}_{secret}"
@@ -175,7 +177,7 @@ class Sessions:
             return None
         prefix, _, secret = token.removeprefix(SESSION_PREFIX).partition("_")
         session = self._store.session_by_prefix(prefix) if secret else None
-        if session is None or not hmac.compare_digest(session.secret_hash, _digest(secret)):
+        if session is None or not hmac.compare_digest(session.secret_hash, secret_digest(secret)):
             return None
         return session
 
