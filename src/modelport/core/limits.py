@@ -38,20 +38,25 @@ class RateLimit:
     def take(self, client: str) -> float:
         now = self._clock()
         with self._lock:
-            tokens, at = self._buckets.get(client, (self._burst, now))
-            tokens = min(self._burst, tokens + (now - at) * self._rate)
+            tokens = self._tokens(client, now)
             if tokens >= 1.0:
                 if len(self._buckets) >= self._max:
                     self._buckets.clear()  # bounded memory: forget everyone, start over
                 self._buckets[client] = (tokens - 1.0, now)
                 return 0.0
             self._buckets[client] = (tokens, now)
-            return (1.0 - tokens) / self._rate if self._rate else float("inf")
+        return self._wait_for(tokens)
 
     def wait(self, client: str) -> float:
         """The wait ``take`` would answer now, without spending anything."""
-        now = self._clock()
         with self._lock:
-            tokens, at = self._buckets.get(client, (self._burst, now))
-        tokens = min(self._burst, tokens + (now - at) * self._rate)
-        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self._rate
+            tokens = self._tokens(client, self._clock())
+        return 0.0 if tokens >= 1.0 else self._wait_for(tokens)
+
+    def _tokens(self, client: str, now: float) -> float:
+        """The client's tokens at ``now``: what was left, refilled since (call under the lock)."""
+        tokens, at = self._buckets.get(client, (self._burst, now))
+        return min(self._burst, tokens + (now - at) * self._rate)
+
+    def _wait_for(self, tokens: float) -> float:
+        return (1.0 - tokens) / self._rate if self._rate else float("inf")
