@@ -2,7 +2,7 @@
 example's folder. Variables a block ``export``s reach later blocks, as in one terminal.
 
 The tests run every example this way against a live gateway (``tests/examples``), and
-``scripts/serve`` deploys examples 1–4 this way in the background once the server answers:
+``scripts/serve`` deploys examples 1-4 this way in the background once the server answers:
 
     python examples/readme.py deploy opencv-digits sklearn-digits ssd-detector image-classifier
 
@@ -14,7 +14,6 @@ not run it again; its output goes to ``MODELPORT_HOME/logs/examples/NAME.log``.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -22,9 +21,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+import httpx
+
+from modelport.client.credentials import default_home, read_credentials_file
+from modelport.errors import ModelportError
 
 HERE = Path(__file__).resolve().parent
 BLOCK = re.compile(r"^```(?:sh|bash)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
@@ -48,9 +51,7 @@ def shell_blocks(readme: Path) -> list[str]:
     return [m[1] for m in BLOCK.finditer(readme.read_text())]
 
 
-def run_readme(
-    name: str, workdir: Path, env: dict[str, str], timeout: float = 600
-) -> list[Block]:
+def run_readme(name: str, workdir: Path, env: dict[str, str], timeout: float = 600) -> list[Block]:
     """Run ``examples/NAME/README.md``'s blocks in ``workdir/NAME``, a copy of the folder;
     raise ``BlockFailed`` at the first failing block. Returns each block's output."""
     folder = workdir / name
@@ -62,6 +63,7 @@ def run_readme(
     for script in shell_blocks(folder / "README.md"):
         done = subprocess.run(
             ["bash", "-euo", "pipefail", "-c", f"source ./{STATE}\n{script}\nexport -p > {STATE}"],
+            check=False,
             cwd=folder,
             env=env,
             capture_output=True,
@@ -75,22 +77,16 @@ def run_readme(
     return results
 
 
-def _home() -> Path:
-    home = os.environ.get("MODELPORT_HOME")
-    return Path(home).expanduser() if home else Path.home() / ".modelport"
-
-
 def _server(home: Path, parent: int, wait: float = 300) -> str | None:
     """The address in ``credentials.json`` once the server there answers; None when the
     server (our parent process) exits first or does not come up."""
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline and os.getppid() == parent:
-        try:
-            address = str(json.loads((home / "credentials.json").read_text())["api_address"])
-            with urllib.request.urlopen(f"{address}/healthz", timeout=2) as answer:
-                if answer.status == 200:
-                    return address
-        except (OSError, ValueError, KeyError):
+        try:  # the server may be writing credentials.json right now
+            address = read_credentials_file(home / "credentials.json").get("api_address")
+            if address is not None and httpx.get(f"{address}/healthz", timeout=2).is_success:
+                return address
+        except (ModelportError, httpx.HTTPError):
             pass
         time.sleep(0.5)
     return None
@@ -98,7 +94,7 @@ def _server(home: Path, parent: int, wait: float = 300) -> str | None:
 
 def deploy(names: list[str]) -> int:
     """Run each example's README once against the server ``scripts/serve`` starts."""
-    home, parent = _home(), os.getppid()
+    home, parent = default_home(), os.getppid()
     address = _server(home, parent)
     if address is None:
         return 1

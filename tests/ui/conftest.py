@@ -8,6 +8,7 @@ import json
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 
@@ -63,15 +64,22 @@ class Tab:
         return page
 
 
-@pytest.fixture
-def tab(browser: Browser, live: Live) -> Iterator[Tab]:
-    """A signed-out tab; ``tab.page`` is the Playwright page."""
+@contextmanager
+def new_tab(browser: Browser, live: Live) -> Iterator[Tab]:
+    """A signed-out tab on ``live`` in a fresh context, closed after; a script error fails."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(30_000)
     opened = Tab(context, live)
     yield opened
     context.close()
     assert not opened.errors, opened.errors
+
+
+@pytest.fixture
+def tab(browser: Browser, live: Live) -> Iterator[Tab]:
+    """A signed-out tab; ``tab.page`` is the Playwright page."""
+    with new_tab(browser, live) as opened:
+        yield opened
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from tests.fixtures.server import Live, free_port, serving
 from tests.http.test_demos import DEMO
-from tests.ui.conftest import Tab
+from tests.ui.conftest import new_tab
 
 from modelport.config import Settings
 
@@ -27,18 +27,14 @@ def pg_live(fresh_postgres_url: str, tmp_path: Path) -> Iterator[Live]:
 
 @pytest.fixture
 def pg_page(browser: Browser, pg_live: Live) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(30_000)
-    tab = Tab(context, pg_live)
     pg_live.http.post("/v1/users", json={"username": "pg_ui", "password": "pg password"})
-    page = tab.goto("/ui/signin")
-    page.fill("#signin-username", "pg_ui")
-    page.fill("#signin-password", "pg password")
-    page.keyboard.press("Enter")
-    page.wait_for_selector("#signed-in-user")
-    yield page
-    context.close()
-    assert not tab.errors, tab.errors
+    with new_tab(browser, pg_live) as tab:
+        page = tab.goto("/ui/signin")
+        page.fill("#signin-username", "pg_ui")
+        page.fill("#signin-password", "pg password")
+        page.keyboard.press("Enter")
+        page.wait_for_selector("#signed-in-user")
+        yield page
 
 
 def test_every_page_on_postgresql(pg_live: Live, pg_page: Page) -> None:
