@@ -15,7 +15,7 @@ from modelport.errors import (
     NotFound,
     Unauthorized,
 )
-from modelport.services.accounts import Accounts
+from modelport.services.accounts import KEY_PREFIX, Accounts, split_secret_token
 from modelport.services.principal import ALL_SCOPES, Principal
 
 MANAGE = frozenset({"algo:call", "algo:manage"})
@@ -190,6 +190,14 @@ def test_authenticate_header_forms(accounts: Accounts) -> None:
     for missing in (None, "", "   "):
         with pytest.raises(Unauthorized, match="authorization required"):
             accounts.authenticate(missing)
-    for bad in ("nope", "mp_x", "mp_000000000000_wrong", key + "x", f"Simple {key[:-1]}"):
+    for bad in ("nope", "mp_x", "mp_x_", "mp_000000000000_wrong", key + "x", f"Simple {key[:-1]}"):
         with pytest.raises(Unauthorized, match="invalid API key"):
             accounts.authenticate(bad)
+
+
+def test_split_secret_token() -> None:
+    assert split_secret_token("mp_abc_s3_cr-et", KEY_PREFIX) == ("abc", "s3_cr-et")
+    assert split_secret_token("mps_abc_secret", "mps_") == ("abc", "secret")
+    assert split_secret_token("mp__secret", KEY_PREFIX) == ("", "secret")
+    for other in ("mps_abc_secret", "mpt_abc.sig", "mp_abc", "mp_abc_", "abc_secret", ""):
+        assert split_secret_token(other, KEY_PREFIX) is None

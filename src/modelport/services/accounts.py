@@ -36,11 +36,22 @@ from modelport.services.tokens import TOKEN_PREFIX, CallTokens
 
 ANONYMOUS = "anonymous"  # who public demo pages call as (services/demos.py)
 RESERVED = frozenset({ANONYMOUS})
+KEY_PREFIX = "mp_"
 
 
 def secret_digest(secret: str) -> str:
     """What the store keeps of a key's or a session's secret."""
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def split_secret_token(token: str, marker: str) -> tuple[str, str] | None:
+    """The ``(prefix, secret)`` of a key or session token ``<marker><prefix>_<secret>``
+    (``marker``: ``KEY_PREFIX`` or ``sessions.SESSION_PREFIX``), or None when ``token`` is
+    not one (another marker, or no secret)."""
+    if not token.startswith(marker):
+        return None
+    prefix, _, secret = token.removeprefix(marker).partition("_")
+    return (prefix, secret) if secret else None
 
 
 class Accounts:
@@ -157,7 +168,7 @@ class Accounts:
         self._store.add_key(
             ApiKey(str(uuid.uuid4()), account.id, prefix, digest, scopes, name, now)
         )
-        return f"mp_{prefix}_{secret}"
+        return f"{KEY_PREFIX}{prefix}_{secret}"
 
     def keys(self, account: str) -> list[ApiKey]:
         """The keys of ``account``, newest first (revoked ones too)."""
@@ -205,14 +216,15 @@ class Accounts:
         return principal
 
     def _lookup(self, token: str) -> tuple[Principal, str]:
-        parts = token.split("_", 2)
+        parts = split_secret_token(token, KEY_PREFIX)
         invalid = Unauthorized("unknown or invalid API key")
-        if len(parts) != 3 or parts[0] != "mp":
+        if parts is None:
             raise invalid
-        key = self._store.key_by_prefix(parts[1])
+        prefix, secret = parts
+        key = self._store.key_by_prefix(prefix)
         if key is None or key.revoked_at is not None:
             raise invalid
-        if not hmac.compare_digest(key.secret_hash, secret_digest(parts[2])):
+        if not hmac.compare_digest(key.secret_hash, secret_digest(secret)):
             raise invalid
         account, orgs = self.member(key.account_id)
         return Principal(account, key.scopes, orgs), key.id

@@ -26,7 +26,7 @@ from modelport.core.limits import RateLimit
 from modelport.core.model import Session
 from modelport.core.ports import Store
 from modelport.errors import Forbidden, InvalidInput, RateLimited, Unauthorized
-from modelport.services.accounts import Accounts, secret_digest
+from modelport.services.accounts import KEY_PREFIX, Accounts, secret_digest, split_secret_token
 from modelport.services.principal import ALL_SCOPES, Principal
 
 SESSION_PREFIX = "mps_"
@@ -108,7 +108,7 @@ class Sessions:
     def sign_in_with_key(self, api_key: str, client: str) -> tuple[str, Principal]:
         """A new session carrying an API key's scopes (not a call token's or a session's)."""
         self._throttle("", client)
-        if not api_key.startswith("mp_"):
+        if not api_key.startswith(KEY_PREFIX):
             self._failed("", client)
             raise Unauthorized("unknown or invalid API key")
         try:
@@ -173,10 +173,11 @@ class Sessions:
         return token, self.authenticate(token)
 
     def _find(self, token: str) -> Session | None:
-        if not token.startswith(SESSION_PREFIX):
+        parts = split_secret_token(token, SESSION_PREFIX)
+        if parts is None:
             return None
-        prefix, _, secret = token.removeprefix(SESSION_PREFIX).partition("_")
-        session = self._store.session_by_prefix(prefix) if secret else None
+        prefix, secret = parts
+        session = self._store.session_by_prefix(prefix)
         if session is None or not hmac.compare_digest(session.secret_hash, secret_digest(secret)):
             return None
         return session
