@@ -89,7 +89,13 @@ def create_platform(settings: Settings) -> Platform:
             store, blobs, max_file_bytes=settings.max_file_bytes, quota_bytes=settings.quota_bytes
         ),
         sessions=Sessions(store, accounts, cache_ttl=settings.cache_ttl, secret=secret),
-        demos=Demos(accounts, registry, builds, per_minute=settings.demo_calls_per_minute),
+        demos=Demos(
+            accounts,
+            registry,
+            builds,
+            per_minute=settings.demo_calls_per_minute,
+            cache_ttl=settings.cache_ttl,
+        ),
         metrics=metrics,
         base_url=settings.base_url,
         max_body_bytes=settings.max_body_bytes,

@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     worker_start_timeout: float = 120.0
     allow_private_urls: bool = False  # let image URLs reach private/loopback addresses
     demo_calls_per_minute: float = 30.0  # per client address, on public demo pages
-    cache_ttl: float = 2.0  # seconds a resolved version or key stays cached in the gateway
+    cache_ttl: float = 2.0  # seconds a resolved version, key, session or shared demo stays cached
 
     @property
     def database_url_or_default(self) -> str:

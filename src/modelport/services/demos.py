@@ -4,6 +4,10 @@ anyone with the link, without an account.
 Such calls act as the ``anonymous`` account with the ``algo:call`` scope only (so the
 algorithm reads no one's data as the caller, and only public versions resolve), and each
 client address gets ``per_minute`` calls after a burst of ``burst``.
+
+That a demo is shared is cached for ``cache_ttl`` seconds, as the call path caches what a
+version resolves to: a stream of demo calls costs no query, and turning a demo off takes
+effect within ``cache_ttl``. What is not shared is not cached (turning a demo on is at once).
 """
 
 from __future__ import annotations
@@ -37,10 +41,14 @@ class Demos:
         *,
         per_minute: float = 30.0,
         burst: int = 10,
+        cache_ttl: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``clock`` ages the rate limits and the cache of shared algorithms."""
         self._accounts, self._registry, self._builds = accounts, registry, builds
         self._limit = RateLimit(per_minute, burst, clock=clock)
+        self._ttl, self._clock = cache_ttl, clock
+        self._shared: dict[tuple[str, str], float] = {}  # (owner, name) -> shared until
         self._anonymous: Account | None = None
 
     def shared(self, owner: str, name: str) -> Algorithm:
@@ -55,10 +63,17 @@ class Demos:
 
     def caller(self, owner: str, name: str, client: str) -> Principal:
         """Who an unauthenticated call of ``owner/name`` from ``client`` acts as."""
-        try:
-            self.shared(owner, name)
-        except AlgorithmNotFound:
-            raise Unauthorized(SIGN_IN) from None
+        key, now = (owner, name), self._clock()
+        until = self._shared.get(key)
+        if until is None or until <= now:
+            try:
+                self.shared(owner, name)
+            except AlgorithmNotFound:
+                self._shared.pop(key, None)
+                raise Unauthorized(SIGN_IN) from None
+            if len(self._shared) > 10_000:
+                self._shared.clear()
+            self._shared[key] = now + self._ttl
         wait = self._limit.take(client)
         if wait > 0:
             raise RateLimited(
