@@ -34,7 +34,7 @@ RANDOM_SAMPLES = 32
 DEFAULT_SIZE = 224
 SEED = 0
 KEEP_FLOAT_CONVS = 2  # static INT8 keeps the stem in float
-CALIBRATION_PERCENTILE = 99.999
+CALIBRATION_PERCENTILE = 99.99  # of |x|: each activation's range is ±that
 
 
 @dataclass
@@ -201,11 +201,15 @@ def _int8_static(source: Path, target: Path, name: str, batch: Array, temp: Path
     """Static INT8 in QDQ form (ONNX Runtime fuses it into QLinear kernels: u8 activations,
     s8 per-channel weights, VNNI where the CPU has it); the nodes kept in float.
 
-    Activation ranges are the 0.001st..99.999th percentiles of the calibration images rather
-    than their extremes, so one outlier pixel does not coarsen a whole tensor's steps; the
-    stem (the first ``KEEP_FLOAT_CONVS`` convolutions: few channels, at full resolution,
-    where a rounding error reaches every later layer) stays in float. On MobileNetV2 the
-    two together raise top-1 agreement on held-out photo crops from 76% to 86-87%.
+    Each activation's range is ± the 99.99th percentile of its magnitude on the calibration
+    images rather than its extreme, so a few outlier values do not coarsen a whole tensor's
+    steps; the stem (the first ``KEEP_FLOAT_CONVS`` convolutions: few channels, at full
+    resolution, where a rounding error reaches every later layer) stays in float. On
+    MobileNetV2, top-1 agreement on 256 held-out photo crops goes from 76% (extremes, all
+    quantised) to 86% (99.999th, stem in float) to 89.5-90% (99.99th, stem in float; the
+    same with another calibration set); on the crops where FP32 is confident (top
+    probability over 0.5) it is 97-98.5%. The residual stream's activations carry most of
+    what is left: with every convolution in float and only the Adds quantised it is still 86%.
     """
     import onnx
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
