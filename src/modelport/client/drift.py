@@ -150,8 +150,9 @@ def load_images(
         r = max(width, height) / CROP_RATIO / min(w, h)
         rw, rh = max(width, round(w * r)), max(height, round(h * r))
         left, top = (rw - width) // 2, (rh - height) // 2
-        picture = picture.resize((rw, rh), Image.Resampling.BILINEAR)
-        picture = picture.crop((left, top, left + width, top + height))
+        sx, sy = w / rw, h / rh  # resample only the box the crop keeps, as the classifier does
+        box = (left * sx, top * sy, (left + width) * sx, (top + height) * sy)
+        picture = picture.resize((width, height), Image.Resampling.BILINEAR, box=box)
         arrays.append(np.asarray(picture, dtype=np.float32) / 255.0)
     mean, std = np.asarray(IMAGENET_MEAN, np.float32), np.asarray(IMAGENET_STD, np.float32)
     batch = (np.stack(arrays) - mean) / std
