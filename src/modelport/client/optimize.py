@@ -206,9 +206,9 @@ def _int8_static(source: Path, target: Path, name: str, batch: Array, temp: Path
     steps; the stem (the first ``KEEP_FLOAT_CONVS`` convolutions: few channels, at full
     resolution, where a rounding error reaches every later layer) stays in float. On
     MobileNetV2, top-1 agreement on 256 held-out photo crops goes from 76% (extremes, all
-    quantised) to 86% (99.999th, stem in float) to 89.5-90% (99.99th, stem in float; the
-    same with another calibration set); on the crops where FP32 is confident (top
-    probability over 0.5) it is 97-98.5%. The residual stream's activations carry most of
+    quantised) to 86% (99.999th, stem in float) to 88-90% (99.99th, stem in float; three
+    runs, two calibration sets); on the crops where FP32 is confident (top probability
+    over 0.5) it is 97-99%. The residual stream's activations carry most of
     what is left: with every convolution in float and only the Adds quantised it is still 86%.
     """
     import onnx
