@@ -14,12 +14,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from modelport.core.caches import TtlCache
 from modelport.core.model import Account, AccountKind, ApiKey
 from modelport.core.names import check_owner
 from modelport.core.ports import Store
@@ -68,10 +68,9 @@ class Accounts:
         only); ``clock`` ages the caches; ``wall_clock`` (Unix seconds) dates the tokens."""
         self._store = store
         self._tokens = CallTokens(token_secret, wall_clock=wall_clock)
-        self._ttl, self._clock = cache_ttl, clock
-        self._lock = threading.Lock()
-        self._keys: dict[str, tuple[float, Principal, str]] = {}  # key -> (until, who, key id)
-        self._members: dict[str, tuple[float, Account, frozenset[str]]] = {}  # by account id
+        self._clock = clock
+        self._keys = TtlCache[str, tuple[Principal, str]](cache_ttl)  # key -> (who, key id)
+        self._members = TtlCache[str, tuple[Account, frozenset[str]]](cache_ttl)  # by account id
 
     # accounts and organisations
 
@@ -182,8 +181,7 @@ class Accounts:
         if not own and not caller.is_admin:
             raise NotFound(f"you have no API key {key_id!r}")
         self._store.revoke_key(key_id, datetime.now(UTC))
-        with self._lock:
-            self._keys = {k: v for k, v in self._keys.items() if v[2] != key_id}
+        self._keys.drop(lambda _token, hit: hit[1] == key_id)
 
     # call tokens
 
@@ -206,13 +204,11 @@ class Accounts:
         if token.startswith(TOKEN_PREFIX):
             return self._verify(token)
         now = self._clock()
-        hit = self._keys.get(token)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        hit = self._keys.get(token, now)
+        if hit is not None:
+            return hit[0]
         principal, key_id = self._lookup(token)
-        with self._lock:
-            self._keys = {} if len(self._keys) > 10_000 else self._keys
-            self._keys[token] = (now + self._ttl, principal, key_id)
+        self._keys.put(token, (principal, key_id), now)
         return principal
 
     def _lookup(self, token: str) -> tuple[Principal, str]:
@@ -232,23 +228,20 @@ class Accounts:
     def member(self, account_id: str) -> tuple[Account, frozenset[str]]:
         """An account and its organisations' names, cached for ``cache_ttl`` seconds."""
         now = self._clock()
-        hit = self._members.get(account_id)
-        if hit is not None and hit[0] > now:
-            return hit[1], hit[2]
+        hit = self._members.get(account_id, now)
+        if hit is not None:
+            return hit
         account = self._store.account_by_id(account_id)
         if account is None:
             raise Unauthorized(f"account {account_id!r} no longer exists")
         orgs = frozenset(o.name for o in self._store.organizations_of(account_id))
-        with self._lock:
-            self._members = {} if len(self._members) > 10_000 else self._members
-            self._members[account_id] = (now + self._ttl, account, orgs)
+        self._members.put(account_id, (account, orgs), now)
         return account, orgs
 
     def _forget(self, account_id: str) -> None:
         """Drop what is cached about an account whose memberships changed."""
-        with self._lock:
-            self._members.pop(account_id, None)
-            self._keys = {k: v for k, v in self._keys.items() if v[1].account.id != account_id}
+        self._members.pop(account_id)
+        self._keys.drop(lambda _token, hit: hit[0].account.id == account_id)
 
     # rules
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from modelport.core.caches import TtlCache
 from modelport.core.calls import CallRequest, CallResult, ContentType
 from modelport.core.metrics import Metrics, RecentCalls
 from modelport.core.model import Algorithm, Build, BuildStatus
@@ -52,10 +53,10 @@ class Calls:
             runner,
             metrics,
         )
-        self._ttl, self._max_timeout, self._clock = cache_ttl, max_timeout, clock
+        self._max_timeout, self._clock = max_timeout, clock
         self._tokens = tokens
         self._minted: dict[tuple[str, str | None, str, frozenset[str]], tuple[float, str]] = {}
-        self._cache: dict[tuple[str, str, str, str | None], tuple[float, Target]] = {}
+        self._cache = TtlCache[tuple[str, str, str, str | None], Target](cache_ttl)
         self._recent = RecentCalls()
 
     async def call(
@@ -142,11 +143,11 @@ class Calls:
         """What ``owner/name/version`` resolves to for ``caller``: cached, dropped on publish."""
         key = (caller.account.id, owner, name, version)
         now = self._clock()
-        hit = self._cache.get(key)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        hit = self._cache.get(key, now)
+        if hit is not None:
+            return hit
         target = await asyncio.to_thread(self._resolve, caller, owner, name, version)
-        self._cache[key] = (now + self._ttl, target)
+        self._cache.put(key, target, now)
         return target
 
     def _resolve(self, caller: Principal, owner: str, name: str, version: str | None) -> Target:

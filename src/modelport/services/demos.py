@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from modelport.core.caches import TtlCache
 from modelport.core.limits import RateLimit
 from modelport.core.model import Account, Algorithm
 from modelport.core.versions import Callability
@@ -47,8 +48,8 @@ class Demos:
         """``clock`` ages the rate limits and the cache of shared algorithms."""
         self._accounts, self._registry, self._builds = accounts, registry, builds
         self._limit = RateLimit(per_minute, burst, clock=clock)
-        self._ttl, self._clock = cache_ttl, clock
-        self._shared: dict[tuple[str, str], float] = {}  # (owner, name) -> shared until
+        self._clock = clock
+        self._shared = TtlCache[tuple[str, str], bool](cache_ttl)  # (owner, name) -> shared
         self._anonymous: Account | None = None
 
     def shared(self, owner: str, name: str) -> Algorithm:
@@ -64,16 +65,13 @@ class Demos:
     def caller(self, owner: str, name: str, client: str) -> Principal:
         """Who an unauthenticated call of ``owner/name`` from ``client`` acts as."""
         key, now = (owner, name), self._clock()
-        until = self._shared.get(key)
-        if until is None or until <= now:
+        if self._shared.get(key, now) is None:
             try:
                 self.shared(owner, name)
             except AlgorithmNotFound:
-                self._shared.pop(key, None)
+                self._shared.pop(key)
                 raise Unauthorized(SIGN_IN) from None
-            if len(self._shared) > 10_000:
-                self._shared.clear()
-            self._shared[key] = now + self._ttl
+            self._shared.put(key, True, now)
         wait = self._limit.take(client)
         if wait > 0:
             raise RateLimited(

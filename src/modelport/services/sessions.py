@@ -16,12 +16,12 @@ import base64
 import hashlib
 import hmac
 import secrets
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from modelport.core.caches import TtlCache
 from modelport.core.limits import RateLimit
 from modelport.core.model import Session
 from modelport.core.ports import Store
@@ -71,10 +71,9 @@ class Sessions:
     ) -> None:
         """``secret`` keys the CSRF tokens (random when None: valid in this process only)."""
         self._store, self._accounts = store, accounts
-        self.lifetime, self._ttl, self._clock = lifetime, cache_ttl, clock
+        self.lifetime, self._clock = lifetime, clock
         self._failures = RateLimit(failures_per_minute, burst=10, clock=clock)
-        self._lock = threading.Lock()
-        self._cache: dict[str, tuple[float, Principal, str]] = {}  # token -> (until, who, id)
+        self._cache = TtlCache[str, Principal](cache_ttl)  # token -> who
         self._csrf_key = hashlib.sha256(b"csrf:" + (secret or secrets.token_bytes(32))).digest()
 
     # passwords
@@ -122,16 +121,15 @@ class Sessions:
         session = self._find(token)
         if session is not None:
             self._store.end_session(session.id, datetime.now(UTC))
-        with self._lock:
-            self._cache.pop(token, None)
+        self._cache.pop(token)
 
     # checking
 
     def authenticate(self, token: str) -> Principal:
         now = self._clock()
-        hit = self._cache.get(token)
-        if hit is not None and hit[0] > now:
-            return hit[1]
+        hit = self._cache.get(token, now)
+        if hit is not None:
+            return hit
         session = self._find(token)
         if session is None or session.ended_at is not None:
             raise Unauthorized("signed out: sign in again")
@@ -139,9 +137,7 @@ class Sessions:
             raise Unauthorized("the session expired: sign in again")
         account, orgs = self._accounts.member(session.account_id)
         principal = Principal(account, session.scopes, orgs)
-        with self._lock:
-            self._cache = {} if len(self._cache) > 10_000 else self._cache
-            self._cache[token] = (now + self._ttl, principal, session.id)
+        self._cache.put(token, principal, now)
         return principal
 
     def csrf_token(self, token: str) -> str:
