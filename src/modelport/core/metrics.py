@@ -103,7 +103,7 @@ class RecentCalls:
     >>> recent.record("a/b", 0.030, False, at=1.0)
     >>> recent.summary("a/b", now=2.0)
     {'calls': 2, 'errors': 1, 'p50_ms': 30.0}
-    >>> recent.summary("a/b", now=61.5)
+    >>> recent.summary("a/b", now=60.5)  # the call at 0.0 has left the window
     {'calls': 1, 'errors': 1, 'p50_ms': 30.0}
     """
 
