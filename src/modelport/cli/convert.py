@@ -47,7 +47,7 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument("--input-shape", type=_shape, metavar="N,C,H,W", help="torch: the input's shape")
     p.add_argument("--sample-data", type=Path, metavar="X.npy", help="sklearn: sample rows")
     p.add_argument("--tolerance", type=float, default=1e-3, help="max abs diff (0.001)")
-    p.add_argument("--min-agreement", type=_fraction, default=0.99, help="top-1 (0.99)")
+    _agreement_flags(p)
     p.set_defaults(run=run_convert)
 
     help_text = "optimise an ONNX model (graph, FP16, INT8), refused when accuracy drops"
@@ -62,9 +62,22 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--tolerance", type=float, help="max abs diff of probabilities (fp16 0.05, int8 none)"
     )
-    p.add_argument("--min-agreement", type=_fraction, default=0.99, help="top-1 (0.99)")
+    _agreement_flags(p)
     p.add_argument("--input-size", type=int, metavar="PX", help="a dynamic size (224)")
     p.set_defaults(run=run_optimize, mode="none")
+
+
+def _agreement_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--min-agreement", type=_fraction, default=0.99, help="top-1, decisive samples (0.99)"
+    )
+    p.add_argument(
+        "--near-tie",
+        type=_fraction,
+        default=0.1,
+        metavar="LEAD",
+        help="samples whose top class led by less do not count for --min-agreement (0.1)",
+    )
 
 
 def run_convert(session: Session) -> int:
@@ -83,6 +96,7 @@ def run_convert(session: Session) -> int:
             sample_data=args.sample_data,
             tolerance=args.tolerance,
             min_agreement=args.min_agreement,
+            near_tie=args.near_tie,
         ),
         f"Converted {args.path} -> {output}",
         output,
@@ -105,6 +119,7 @@ def run_optimize(session: Session) -> int:
             check=args.check,
             tolerance="default" if args.tolerance is None else args.tolerance,
             min_agreement=args.min_agreement,
+            near_tie=args.near_tie,
             input_size=args.input_size,
         ),
         f"Optimised {args.path} -> {args.output}",
@@ -136,6 +151,12 @@ def drift_table(drift: Any) -> str:
         ["mean abs diff", f"{drift.mean_abs_diff:.3g}"],
         ["top-1 agreement", "-" if agreement is None else f"{agreement:.2%}"],
     ]
+    if drift.decisive_samples is not None:
+        decisive = drift.decisive_agreement
+        shown = "-" if decisive is None else f"{decisive:.2%}"
+        rows.append(
+            [f"decisive (lead >= {drift.near_tie:g})", f"{shown} of {drift.decisive_samples}"]
+        )
     if "size_before" not in extra:
         return table(["DRIFT", "VALUE"], rows)
     rows = [["", *row] for row in rows]

@@ -24,7 +24,14 @@ from typing import Any
 
 import numpy as np
 
-from modelport.client.drift import Array, Drift, compare, drift_path, top1_agreement
+from modelport.client.drift import (
+    NEAR_TIE,
+    Array,
+    Drift,
+    compare,
+    drift_path,
+    top1_agreement,
+)
 from modelport.errors import InvalidInput
 
 TORCH_SUFFIXES = {".pt", ".pth", ".torchscript"}
@@ -54,6 +61,7 @@ def convert(
     sample_data: Path | None = None,
     tolerance: float | None = 1e-3,
     min_agreement: float | None = 0.99,
+    near_tie: float = NEAR_TIE,
 ) -> Drift:
     """Convert ``source`` to ONNX at ``output``; the drift, also written to ``*.drift.json``."""
     if not source.is_file():
@@ -64,7 +72,7 @@ def convert(
         if kind == "torch":
             if input_shape is None:
                 raise InvalidInput("PyTorch models need --input-shape, e.g. 1,3,224,224")
-            drift = _torch(source, onnx_path, input_shape)
+            drift = _torch(source, onnx_path, input_shape, near_tie)
         else:
             drift = _sklearn(source, onnx_path, sample_data)
         drift.operation = f"convert:{kind}"
@@ -130,7 +138,7 @@ def _is_torchscript(path: Path) -> bool:
         return any(name.endswith("/constants.pkl") for name in archive.namelist())
 
 
-def _torch(source: Path, onnx_path: Path, input_shape: tuple[int, ...]) -> Drift:
+def _torch(source: Path, onnx_path: Path, input_shape: tuple[int, ...], near_tie: float) -> Drift:
     import torch
 
     model = load_torch(source)
@@ -151,7 +159,7 @@ def _torch(source: Path, onnx_path: Path, input_shape: tuple[int, ...]) -> Drift
                 dynamo=False,
             )
     actual = run_onnx(onnx_path, sample.numpy())
-    return compare([e.numpy() for e in expected], actual)
+    return compare([e.numpy() for e in expected], actual, near_tie=near_tie)
 
 
 def _flatten(value: Any) -> list[Any]:
@@ -213,7 +221,8 @@ def _sklearn(source: Path, onnx_path: Path, sample_data: Path | None) -> Drift:
     agreement = top1_agreement(np.asarray(model.predict(x)), actual[0])
     if drift is None:
         drift = Drift(len(x), 0.0, 0.0, agreement, inputs=inputs)
-    drift.top1_agreement = agreement
+    drift.top1_agreement = agreement  # on labels: predict() may not be the argmax of the scores
+    drift.near_tie = drift.decisive_samples = drift.decisive_agreement = None
     return drift
 
 

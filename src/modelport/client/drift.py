@@ -9,6 +9,17 @@ Needs numpy (and Pillow for images): the ``vision`` extra.
 >>> d = compare([np.array([[1.0, 2.0], [3.0, 0.0]])], [np.array([[1.0, 2.5], [1.0, 2.0]])])
 >>> d.max_abs_diff, d.top1_agreement
 (2.0, 0.5)
+
+A flip between two classes the original model could hardly tell apart is not what the gate is
+for: any rounding, FP16's included, flips some of those. Samples where the original's top
+class leads its runner-up by less than ``near_tie`` (in probability) are near-ties; the gate
+counts agreement on the others, the decisive samples:
+
+>>> before = np.array([[0.50, 0.48, 0.02], [0.9, 0.05, 0.05]])
+>>> after = np.array([[0.48, 0.50, 0.02], [0.9, 0.05, 0.05]])
+>>> d = compare([before], [after])
+>>> d.top1_agreement, d.decisive_samples, d.decisive_agreement
+(0.5, 1, 1.0)
 """
 
 from __future__ import annotations
@@ -27,6 +38,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".ti
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 CROP_RATIO = 0.875
+NEAR_TIE = 0.1  # the original's top class leading by less (in probability): a near-tie
 
 
 class DriftExceeded(Exception):
@@ -40,8 +52,13 @@ class DriftExceeded(Exception):
 
 @dataclass
 class Drift:
-    """Outputs before and after, compared on ``samples`` inputs (``top1_agreement`` is
-    ``None`` when the outputs are not class scores)."""
+    """Outputs before and after, compared on ``samples`` inputs.
+
+    ``top1_agreement`` is over all samples; ``decisive_agreement`` over the
+    ``decisive_samples`` where the original's top class led by ``near_tie`` or more (all are
+    ``None`` when the outputs are not class scores; the decisive ones also when no sample
+    was decisive, or when agreement is on labels rather than scores).
+    """
 
     samples: int
     max_abs_diff: float
@@ -49,7 +66,17 @@ class Drift:
     top1_agreement: float | None
     inputs: str = "random"
     operation: str = ""
+    near_tie: float | None = None
+    decisive_samples: int | None = None
+    decisive_agreement: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def gated_agreement(self) -> tuple[float | None, str]:
+        """The agreement the gate reads, and what it was counted on."""
+        if self.decisive_agreement is not None:
+            return self.decisive_agreement, f"the {self.decisive_samples} decisive samples"
+        return self.top1_agreement, f"all {self.samples} samples"
 
     def check(self, tolerance: float | None, min_agreement: float | None) -> None:
         """Raise :class:`DriftExceeded` past the tolerance or under the agreement."""
@@ -58,9 +85,11 @@ class Drift:
         problems = []
         if tolerance is not None and not self.max_abs_diff <= tolerance:
             problems.append(f"max abs diff {self.max_abs_diff:.3g} > --tolerance {tolerance:g}")
-        agreement = self.top1_agreement
+        agreement, counted = self.gated_agreement
         if min_agreement is not None and agreement is not None and agreement < min_agreement:
-            problems.append(f"top-1 agreement {agreement:.2%} < --min-agreement {min_agreement:g}")
+            problems.append(
+                f"top-1 agreement {agreement:.2%} on {counted} < --min-agreement {min_agreement:g}"
+            )
         if problems:
             raise DriftExceeded("refused: " + "; ".join(problems) + " (nothing written)", self)
 
@@ -85,8 +114,15 @@ def is_scores(output: Array) -> bool:
     return output.ndim == 2 and output.shape[1] > 1
 
 
-def compare(before: Sequence[Array], after: Sequence[Array], *, inputs: str = "random") -> Drift:
-    """Max and mean absolute difference over all outputs; top-1 agreement on the first."""
+def compare(
+    before: Sequence[Array],
+    after: Sequence[Array],
+    *,
+    inputs: str = "random",
+    near_tie: float = NEAR_TIE,
+) -> Drift:
+    """Max and mean absolute difference over all outputs; top-1 agreement on the first, over
+    all samples and over the decisive ones (the original's lead at least ``near_tie``)."""
     if len(before) != len(after):
         raise ValueError(f"{len(before)} outputs before, {len(after)} after")
     diffs = []
@@ -99,16 +135,23 @@ def compare(before: Sequence[Array], after: Sequence[Array], *, inputs: str = "r
     if np.isnan(every).any():
         every = np.where(np.isnan(every), np.inf, every)
     first_b, first_a = np.asarray(before[0]), np.asarray(after[0])
-    agreement = None
-    if is_scores(first_b):
-        agreement = top1_agreement(first_b.argmax(1), np.asarray(first_a).reshape(first_b.shape))
-    return Drift(
+    drift = Drift(
         samples=len(first_b),
         max_abs_diff=float(every.max()) if every.size else 0.0,
         mean_abs_diff=float(every.mean()) if every.size else 0.0,
-        top1_agreement=agreement,
+        top1_agreement=None,
         inputs=inputs,
     )
+    if is_scores(first_b):
+        agree = first_b.argmax(1) == first_a.reshape(first_b.shape).argmax(1)
+        ranked = np.sort(probabilities(first_b), axis=1)
+        decisive = ranked[:, -1] - ranked[:, -2] >= near_tie
+        drift.top1_agreement = float(agree.mean()) if len(agree) else 1.0
+        drift.near_tie = near_tie
+        drift.decisive_samples = int(decisive.sum())
+        if decisive.any():
+            drift.decisive_agreement = float(agree[decisive].mean())
+    return drift
 
 
 def top1_agreement(labels: Array, after: Array) -> float:

@@ -5,8 +5,10 @@
 ``--fp16`` (onnxconverter-common, float32 inputs and outputs kept) or ``--int8`` (dynamic
 quantisation, or static with ``calibration``). Both models then run on the images in ``check``
 (modelport's classifier preprocessing) or on random inputs; class scores are compared as
-probabilities (the softmax the served classifier returns). Under ``min_agreement`` or past
-``tolerance`` nothing is written and :class:`~modelport.client.drift.DriftExceeded` is raised.
+probabilities (the softmax the served classifier returns). Under ``min_agreement`` (top-1
+agreement on the decisive samples: near-ties, where the original's top class led by less than
+``near_tie``, do not count) or past ``tolerance`` nothing is written and
+:class:`~modelport.client.drift.DriftExceeded` is raised.
 """
 
 from __future__ import annotations
@@ -24,7 +26,15 @@ from typing import Any, Literal
 
 import numpy as np
 
-from modelport.client.drift import Array, Drift, compare, is_scores, load_images, probabilities
+from modelport.client.drift import (
+    NEAR_TIE,
+    Array,
+    Drift,
+    compare,
+    is_scores,
+    load_images,
+    probabilities,
+)
 from modelport.errors import InvalidInput
 
 MODES = ("none", "fp16", "int8")
@@ -87,6 +97,7 @@ def optimize(
     check: Path | None = None,
     tolerance: float | Literal["default"] | None = "default",
     min_agreement: float | None = DEFAULT_MIN_AGREEMENT,
+    near_tie: float = NEAR_TIE,
     input_size: int | None = None,
 ) -> Drift:
     """Optimise ``source`` into ``output``; the drift, also written to ``*.drift.json``."""
@@ -121,7 +132,7 @@ def optimize(
         else:
             operation = "int8-dynamic"
             _int8_dynamic(graph, result)
-        drift, ms_before, ms_after = _measure(source, result, spec, samples, inputs)
+        drift, ms_before, ms_after = _measure(source, result, spec, samples, inputs, near_tie)
         drift.operation = f"optimize:{operation}"
         drift.extra.update(
             source=source.name,
@@ -236,7 +247,7 @@ def _int8_static(source: Path, target: Path, name: str, batch: Array, temp: Path
 
 
 def _measure(
-    before: Path, after: Path, spec: InputSpec, samples: Array, inputs: str
+    before: Path, after: Path, spec: InputSpec, samples: Array, inputs: str, near_tie: float
 ) -> tuple[Drift, float, float]:
     """The drift between the two models on ``samples``, and each one's ms per image."""
     outputs: list[list[Array]] = []
@@ -255,4 +266,5 @@ def _measure(
         if joined and is_scores(joined[0]):
             joined[0] = probabilities(joined[0])
         outputs.append(joined)
-    return compare(outputs[0], outputs[1], inputs=inputs), timings[0], timings[1]
+    drift = compare(outputs[0], outputs[1], inputs=inputs, near_tie=near_tie)
+    return drift, timings[0], timings[1]
