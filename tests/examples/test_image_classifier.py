@@ -53,7 +53,9 @@ def test_readme(live: Live, tmp_path: Path) -> None:
     accuracy = re.search(r"held-out accuracy: ([\d.]+)", block(blocks, "python train.py"))
     assert accuracy and float(accuracy[1]) >= 0.9
     assert (folder / "labels.txt").read_text() == "brick\ngrass\ngravel\n"
-    assert "top-1 agreement  100.00%" in block(blocks, "modelport convert")
+    converted = block(blocks, "modelport convert")
+    assert re.search(r"top-1 agreement\s+100\.00%\n", converted), converted
+    assert re.search(r"decisive \(lead >= 0\.1\)\s+100\.00% of \d+\n", converted), converted
 
     published = block(blocks, "modelport publish")
     assert "Published admin/textures 0.1.0 (public)" in published

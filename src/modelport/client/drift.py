@@ -55,9 +55,9 @@ class Drift:
     """Outputs before and after, compared on ``samples`` inputs.
 
     ``top1_agreement`` is over all samples; ``decisive_agreement`` over the
-    ``decisive_samples`` where the original's top class led by ``near_tie`` or more (all are
-    ``None`` when the outputs are not class scores; the decisive ones also when no sample
-    was decisive, or when agreement is on labels rather than scores).
+    ``decisive_samples`` where the original's top class led by ``near_tie`` or more. All are
+    ``None`` when the outputs are not class scores, the last three when agreement is on labels
+    (scikit-learn's ``predict``), and ``decisive_agreement`` when no sample was decisive.
     """
 
     samples: int
