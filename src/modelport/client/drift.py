@@ -143,21 +143,31 @@ def compare(
         inputs=inputs,
     )
     if is_scores(first_b):
-        agree = first_b.argmax(1) == first_a.reshape(first_b.shape).argmax(1)
+        agree = _agrees(first_b.argmax(1), first_a.reshape(first_b.shape))
         ranked = np.sort(probabilities(first_b), axis=1)
         decisive = ranked[:, -1] - ranked[:, -2] >= near_tie
-        drift.top1_agreement = float(agree.mean()) if len(agree) else 1.0
+        drift.top1_agreement = _share(agree)
         drift.near_tie = near_tie
         drift.decisive_samples = int(decisive.sum())
         if decisive.any():
-            drift.decisive_agreement = float(agree[decisive].mean())
+            drift.decisive_agreement = _share(agree[decisive])
     return drift
 
 
 def top1_agreement(labels: Array, after: Array) -> float:
     """How often ``after`` (labels, or scores to argmax) picks ``labels``."""
+    return _share(_agrees(labels, after))
+
+
+def _agrees(labels: Array, after: Array) -> Array:
+    """Per sample, whether ``after`` (labels, or scores to argmax) picks ``labels``."""
     picked = after.argmax(1) if after.ndim == 2 else after.reshape(-1)
-    return float(np.mean(np.asarray(labels).reshape(-1) == picked)) if len(picked) else 1.0
+    return np.asarray(np.asarray(labels).reshape(-1) == picked)
+
+
+def _share(agree: Array) -> float:
+    """The fraction of samples that agree (1.0 when there are none)."""
+    return float(agree.mean()) if len(agree) else 1.0
 
 
 def probabilities(scores: Array) -> Array:
