@@ -56,6 +56,7 @@ def test_int8_static_with_calibration(
     assert drift["float_nodes"] == [c.name for c in convs[:2]]
     weights = {i.name for i in graph.initializer}
     assert [c.input[1] in weights for c in convs] == [True, True, False]
+    assert drift["gptq_layers"] == 2  # the third convolution's weights and the Linear's
 
 
 def test_graph_only(cnn_onnx: Path, tmp_path: Path, cli: Run) -> None:

@@ -90,6 +90,8 @@ def test_fp16_and_int8_with_their_measured_drift(
     assert recorded["operation"] == "optimize:int8-static"
     assert recorded["decisive_agreement"] == int8.decisive_agreement >= 0.9
     assert recorded["size_after"] < recorded["size_before"] / 3
+    # GPTQ rounded every quantised layer: 52 convolutions less the 2 of the stem, and the Gemm
+    assert recorded["gptq_layers"] == 51
 
     labels = imagenet_labels(tmp_path)
     for name in ("fp16", "int8"):

@@ -1,0 +1,174 @@
+"""GPTQ rounding of a static INT8 model's weights (modelport.client.gptq), against ONNX
+Runtime's own round-to-nearest on the same QDQ model."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from modelport.client import gptq
+from modelport.client.drift import Array
+
+SIZE = 24
+
+
+def smooth_images(count: int, seed: int) -> Array:
+    """``count`` 3xSIZExSIZE inputs of low-frequency noise: neighbouring pixels correlate, as
+    in photos, which is what GPTQ's H captures."""
+    rng = np.random.default_rng(seed)
+    coarse = rng.normal(size=(count, 3, SIZE // 4, SIZE // 4))
+    return np.repeat(np.repeat(coarse, 4, axis=2), 4, axis=3).astype(np.float32)
+
+
+def conv(name: str, x: str, out: str, weight: Array, **attributes: Any) -> tuple[Any, list[Any]]:
+    w = numpy_helper.from_array(weight.astype(np.float32), f"{name}.w")
+    b = numpy_helper.from_array(
+        np.linspace(-0.1, 0.1, weight.shape[0], dtype=np.float32), f"{name}.b"
+    )
+    node = helper.make_node("Conv", [x, w.name, b.name], [out], name=name, **attributes)
+    return node, [w, b]
+
+
+def network(path: Path) -> Path:
+    """A 3x3 convolution, a depthwise one (stride 2), a grouped one, a 1x1, then a Gemm."""
+    rng = np.random.default_rng(0)
+    nodes: list[Any] = []
+    weights: list[Any] = []
+    layers = [
+        ("stem", "input", (16, 3, 3, 3), {"pads": [1, 1, 1, 1]}),
+        ("depthwise", "r0", (16, 1, 3, 3), {"pads": [1, 1, 1, 1], "strides": [2, 2], "group": 16}),
+        ("grouped", "r1", (16, 8, 3, 3), {"pads": [1, 1, 1, 1], "group": 2}),
+        ("pointwise", "r2", (24, 16, 1, 1), {}),
+    ]
+    for i, (name, x, shape, attributes) in enumerate(layers):
+        node, tensors = conv(
+            name, x, f"c{i}", rng.normal(size=shape) / np.sqrt(np.prod(shape[1:])), **attributes
+        )
+        nodes += [node, helper.make_node("Relu", [f"c{i}"], [f"r{i}"], name=f"relu{i}")]
+        weights += tensors
+    nodes.append(helper.make_node("GlobalAveragePool", ["r3"], ["pool"], name="pool"))
+    nodes.append(helper.make_node("Flatten", ["pool"], ["flat"], name="flatten"))
+    weights.append(numpy_helper.from_array(rng.normal(size=(10, 24)).astype(np.float32), "fc.w"))
+    weights.append(numpy_helper.from_array(np.zeros(10, np.float32), "fc.b"))
+    nodes.append(
+        helper.make_node("Gemm", ["flat", "fc.w", "fc.b"], ["scores"], name="fc", transB=1)
+    )
+    graph = helper.make_graph(
+        nodes,
+        "net",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 3, SIZE, SIZE])],
+        [helper.make_tensor_value_info("scores", TensorProto.FLOAT, [1, 10])],
+        weights,
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    onnx.save(model, str(path))
+    return path
+
+
+class Reader:
+    def __init__(self, images: Array) -> None:
+        self.rows = iter(list(images))
+
+    def get_next(self) -> dict[str, Array] | None:
+        row = next(self.rows, None)
+        return None if row is None else {"input": row[None]}
+
+
+def outputs(path: Path, images: Array) -> Array:
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    return np.concatenate(
+        [session.run(None, {"input": images[i : i + 1]})[0] for i in range(len(images))]
+    )
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Array]:
+    """The float network, ONNX Runtime's static INT8 of it, and the calibration images."""
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+
+    folder = tmp_path_factory.mktemp("gptq")
+    original = network(folder / "float.onnx")
+    calibration = smooth_images(48, seed=1)
+    nearest = folder / "nearest.onnx"
+    with contextlib.redirect_stdout(io.StringIO()):
+        quantize_static(
+            str(original), str(nearest), Reader(calibration), quant_format=QuantFormat.QDQ,
+            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
+        )  # fmt: skip
+    return original, nearest, calibration
+
+
+def layer_errors(path: Path, original: Path, images: Array) -> dict[str, float]:
+    """Per layer, what GPTQ minimises: the squared error its int8 weights add to its output,
+    ``(W - Wq) H (W - Wq)ᵀ``, with ``H`` from the inputs the quantised model gives it."""
+    model = onnx.load(str(path))
+    layers = gptq._layers(model, gptq._float_weights(onnx.load(str(original))))
+    hessians = gptq._hessians(model, layers, "input", images)
+    errors = {}
+    for layer in layers:
+        values = numpy_helper.to_array(layer.quantized).reshape(layer.weight.shape)
+        difference = layer.weight - values * layer.scale[:, :, None]
+        h = hessians[layer.node.name]
+        errors[layer.node.name] = float(np.einsum("grk,gkl,grl->", difference, h, difference))
+    return errors
+
+
+def test_gptq_brings_every_layer_and_the_output_closer(
+    models: tuple[Path, Path, Array], tmp_path: Path
+) -> None:
+    original, nearest, calibration = models
+    rounded = tmp_path / "gptq.onnx"
+    shutil.copyfile(nearest, rounded)
+    assert gptq.round_weights(rounded, original, "input", calibration) == 5  # 4 convs, 1 gemm
+
+    held_out = smooth_images(64, seed=2)
+    before = layer_errors(nearest, original, held_out)
+    after = layer_errors(rounded, original, held_out)
+    assert sorted(after) == ["depthwise", "fc", "grouped", "pointwise", "stem"]
+    assert all(after[name] < 0.8 * before[name] for name in after), (before, after)
+    reference = outputs(original, held_out)
+    error = {
+        p.stem: float(np.mean((outputs(p, held_out) - reference) ** 2)) for p in (nearest, rounded)
+    }
+    assert error["gptq"] < error["nearest"], error
+
+    graphs = onnx.load(str(nearest)).graph, onnx.load(str(rounded)).graph
+    assert [n.op_type for n in graphs[0].node] == [n.op_type for n in graphs[1].node]
+    old = {i.name: numpy_helper.to_array(i) for i in graphs[0].initializer}
+    new = {i.name: numpy_helper.to_array(i) for i in graphs[1].initializer}
+    changed = sorted(name for name in old if not np.array_equal(old[name], new[name]))
+    assert changed == sorted(n for n in old if n.endswith(".w_quantized")), changed  # scales kept
+    for name in changed:
+        assert new[name].dtype == np.int8 and np.abs(new[name].astype(int)).max() <= 127
+
+
+@pytest.mark.parametrize("name", ["stem", "depthwise", "grouped", "pointwise"])
+def test_columns_rebuild_the_convolution(models: tuple[Path, Path, Array], name: str) -> None:
+    """The columns H is built from, times the layer's float weights, are its output as
+    ONNX Runtime computes it: padding, strides and groups read the same way."""
+    original, nearest, calibration = models
+    quantized = onnx.load(str(nearest))
+    layers = gptq._layers(quantized, gptq._float_weights(onnx.load(str(original))))
+    layer = next(candidate for candidate in layers if candidate.node.name == name)
+    model = onnx.load(str(original))
+    node = next(n for n in model.graph.node if n.name == name)
+    model.graph.output.extend(
+        [helper.make_empty_tensor_value_info(t) for t in (node.input[0], node.output[0])]
+    )
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    x, y = session.run([node.input[0], node.output[0]], {"input": calibration[:1]})
+    columns = gptq._columns(layer, x[0])
+    bias = np.linspace(-0.1, 0.1, y.shape[1])
+    rebuilt = (
+        np.einsum("grk,gkp->grp", layer.weight, columns).reshape(y.shape[1], -1) + bias[:, None]
+    )
+    np.testing.assert_allclose(rebuilt, y[0].reshape(y.shape[1], -1), atol=1e-4)
