@@ -39,7 +39,9 @@ def conv(name: str, x: str, out: str, weight: Array, **attributes: Any) -> tuple
 
 
 def network(path: Path) -> Path:
-    """A 3x3 convolution, a depthwise one (stride 2), a grouped one, a 1x1, then a Gemm."""
+    """A 3x3 convolution, a depthwise one (stride 2), a grouped one, a 1x1, then a Gemm with
+    its weights stored [in, out] (a Linear exported by torch stores [out, in]: MobileNetV2's
+    test covers that one)."""
     rng = np.random.default_rng(0)
     nodes: list[Any] = []
     weights: list[Any] = []
@@ -57,11 +59,9 @@ def network(path: Path) -> Path:
         weights += tensors
     nodes.append(helper.make_node("GlobalAveragePool", ["r3"], ["pool"], name="pool"))
     nodes.append(helper.make_node("Flatten", ["pool"], ["flat"], name="flatten"))
-    weights.append(numpy_helper.from_array(rng.normal(size=(10, 24)).astype(np.float32), "fc.w"))
+    weights.append(numpy_helper.from_array(rng.normal(size=(24, 10)).astype(np.float32), "fc.w"))
     weights.append(numpy_helper.from_array(np.zeros(10, np.float32), "fc.b"))
-    nodes.append(
-        helper.make_node("Gemm", ["flat", "fc.w", "fc.b"], ["scores"], name="fc", transB=1)
-    )
+    nodes.append(helper.make_node("Gemm", ["flat", "fc.w", "fc.b"], ["scores"], name="fc"))
     graph = helper.make_graph(
         nodes,
         "net",
@@ -115,7 +115,8 @@ def layer_errors(path: Path, original: Path, images: Array) -> dict[str, float]:
     hessians = gptq._hessians(model, layers, "input", images)
     errors = {}
     for layer in layers:
-        values = numpy_helper.to_array(layer.quantized).reshape(layer.weight.shape)
+        stored = numpy_helper.to_array(layer.quantized)
+        values = (stored.T if layer.transposed else stored).reshape(layer.weight.shape)
         difference = layer.weight - values * layer.scale[:, :, None]
         h = hessians[layer.node.name]
         errors[layer.node.name] = float(np.einsum("grk,gkl,grl->", difference, h, difference))
