@@ -38,17 +38,18 @@ def conv(name: str, x: str, out: str, weight: Array, **attributes: Any) -> tuple
     return node, [w, b]
 
 
-def network(path: Path) -> Path:
+def network(path: Path, dilation: int = 1) -> Path:
     """A 3x3 convolution, a depthwise one (stride 2), a grouped one, a 1x1, then a Gemm with
     its weights stored [in, out] (a Linear exported by torch stores [out, in]: MobileNetV2's
     test covers that one)."""
     rng = np.random.default_rng(0)
+    d = dilation
     nodes: list[Any] = []
     weights: list[Any] = []
     layers = [
         ("stem", "input", (16, 3, 3, 3), {"pads": [1, 1, 1, 1]}),
         ("depthwise", "r0", (16, 1, 3, 3), {"pads": [1, 1, 1, 1], "strides": [2, 2], "group": 16}),
-        ("grouped", "r1", (16, 8, 3, 3), {"pads": [1, 1, 1, 1], "group": 2}),
+        ("grouped", "r1", (16, 8, 3, 3), {"pads": [d, d, d, d], "group": 2, "dilations": [d, d]}),
         ("pointwise", "r2", (24, 16, 1, 1), {}),
     ]
     for i, (name, x, shape, attributes) in enumerate(layers):
@@ -90,21 +91,25 @@ def outputs(path: Path, images: Array) -> Array:
     )
 
 
+def quantize(original: Path, target: Path, calibration: Array) -> Path:
+    """ONNX Runtime's static INT8, with the options ``modelport optimize --int8`` uses."""
+    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
+
+    with contextlib.redirect_stdout(io.StringIO()):
+        quantize_static(
+            str(original), str(target), Reader(calibration), quant_format=QuantFormat.QDQ,
+            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
+        )  # fmt: skip
+    return target
+
+
 @pytest.fixture(scope="module")
 def models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Array]:
     """The float network, ONNX Runtime's static INT8 of it, and the calibration images."""
-    from onnxruntime.quantization import QuantFormat, QuantType, quantize_static
-
     folder = tmp_path_factory.mktemp("gptq")
     original = network(folder / "float.onnx")
     calibration = smooth_images(48, seed=1)
-    nearest = folder / "nearest.onnx"
-    with contextlib.redirect_stdout(io.StringIO()):
-        quantize_static(
-            str(original), str(nearest), Reader(calibration), quant_format=QuantFormat.QDQ,
-            activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
-        )  # fmt: skip
-    return original, nearest, calibration
+    return original, quantize(original, folder / "nearest.onnx", calibration), calibration
 
 
 def layer_errors(path: Path, original: Path, images: Array) -> dict[str, float]:
@@ -173,3 +178,14 @@ def test_columns_rebuild_the_convolution(models: tuple[Path, Path, Array], name:
         np.einsum("grk,gkp->grp", layer.weight, columns).reshape(y.shape[1], -1) + bias[:, None]
     )
     np.testing.assert_allclose(rebuilt, y[0].reshape(y.shape[1], -1), atol=1e-4)
+
+
+def test_a_dilated_convolution_keeps_onnx_runtimes_rounding(tmp_path: Path) -> None:
+    original = network(tmp_path / "dilated.onnx", dilation=2)
+    calibration = smooth_images(16, seed=1)
+    quantized = quantize(original, tmp_path / "int8.onnx", calibration)
+    before = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(quantized)).graph.initializer}
+    assert gptq.round_weights(quantized, original, "input", calibration) == 4
+    after = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(quantized)).graph.initializer}
+    assert np.array_equal(before["grouped.w_quantized"], after["grouped.w_quantized"])
+    assert not np.array_equal(before["pointwise.w_quantized"], after["pointwise.w_quantized"])
