@@ -225,7 +225,7 @@ def _int8_static(
     resolution, where a rounding error reaches every later layer) stays in float. On
     MobileNetV2 (128 calibration crops), top-1 agreement on 256 held-out photo crops goes
     from 76% (extremes, all quantised) to 86% (99.999th, stem in float) to 88% (99.99th,
-    stem in float) to 91% with GPTQ's rounding (87% to 90% on 512 other crops); on the
+    stem in float) to 90% with GPTQ's rounding (87% to 90% on 512 other crops); on the
     decisive crops it is 97-98% with either rounding. What is left is the activations': with
     float activations, round-to-nearest int8 weights alone keep 99.5% of the decisive crops.
     """
