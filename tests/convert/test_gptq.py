@@ -189,3 +189,30 @@ def test_a_dilated_convolution_keeps_onnx_runtimes_rounding(tmp_path: Path) -> N
     after = {i.name: numpy_helper.to_array(i) for i in onnx.load(str(quantized)).graph.initializer}
     assert np.array_equal(before["grouped.w_quantized"], after["grouped.w_quantized"])
     assert not np.array_equal(before["pointwise.w_quantized"], after["pointwise.w_quantized"])
+
+
+def test_a_layer_too_wide_for_its_hessian_keeps_onnx_runtimes_rounding(
+    models: tuple[Path, Path, Array], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_COLUMNS inputs per output H (K x K) would not fit: the stem (27 inputs per
+    output), the grouped convolution (72) and the Gemm (24) are left, the rest rounded."""
+    original, nearest, calibration = models
+    monkeypatch.setattr(gptq, "MAX_COLUMNS", 20)
+    rounded = tmp_path / "narrow.onnx"
+    shutil.copyfile(nearest, rounded)
+    assert gptq.round_weights(rounded, original, "input", calibration) == 2
+
+
+def test_rounding_in_blocks_is_rounding_column_by_column(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lazy batches only defer the updates: any block size gives the same int8 values."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(2, 50, 400)) + rng.normal(size=(2, 1, 400))  # correlated inputs
+    hessian = np.matmul(x, x.transpose(0, 2, 1))
+    weight = rng.normal(size=(2, 8, 50))
+    scale = np.abs(weight).max(axis=2) / 127
+    results = []
+    for block in (50, 7, 1):
+        monkeypatch.setattr(gptq, "BLOCK", block)
+        results.append(gptq._gptq(weight, hessian, scale))
+    assert np.array_equal(results[0], results[1]) and np.array_equal(results[0], results[2])
+    assert not np.array_equal(results[0], np.round(weight / scale[:, :, None]))  # not nearest

@@ -9,7 +9,8 @@ graph, its size and its speed are those of the model it starts from.
 
 2-D convolutions (any groups and strides; depthwise ones get one 9x9 ``H`` per channel) and
 Gemms whose weights are per-channel or per-tensor symmetric int8 are rounded; any other layer
-(1-D or 3-D, dilated, ``auto_pad``) keeps ONNX Runtime's rounding. On MobileNetV2 with its
+(1-D or 3-D, dilated, ``auto_pad``, or over ``MAX_COLUMNS`` inputs per output, such as VGG's
+first fully connected layer) keeps ONNX Runtime's rounding. On MobileNetV2 with its
 activations left in float, GPTQ cuts the weights' error tenfold (mean KL divergence from
 FP32 0.018 to 0.0017); with the activations quantised too, top-1 agreement with FP32 on
 held-out photo crops rises 2-3 points (docs/vision.md).
@@ -28,7 +29,9 @@ from modelport.client.drift import Array
 
 DAMPING = 0.01  # of H's mean diagonal, added to its diagonal (the paper's default)
 IMAGES = 64  # calibration images read for H
-COLUMNS_PER_IMAGE = 2048  # positions sampled per image and layer for H
+POSITIONS_PER_IMAGE = 2048  # output positions sampled per image and layer for H
+MAX_COLUMNS = 8192  # wider layers keep ONNX Runtime's rounding: H alone would be K x K doubles
+BLOCK = 128  # columns rounded between two updates of the rest
 SEED = 0
 
 
@@ -131,6 +134,8 @@ def _layers(model: Any, floats: dict[str, Array]) -> list[Layer]:
                 continue
             groups = int(attributes.get("group", 1))
             grouped = weight.reshape(groups, weight.shape[0] // groups, -1)
+        if grouped.shape[2] > MAX_COLUMNS:
+            continue
         out_axis = 1 if transposed else 0
         axis = int(_attributes(dequantize).get("axis", 1))
         if scale.ndim == 0:
@@ -177,8 +182,8 @@ def _hessians(model: Any, layers: list[Layer], input_name: str, images: Array) -
         )
         for layer in layers:
             columns = _columns(layer, values[layer.node.input[0]][0])  # [groups, K, positions]
-            if columns.shape[2] > COLUMNS_PER_IMAGE:
-                keep = rng.choice(columns.shape[2], COLUMNS_PER_IMAGE, replace=False)
+            if columns.shape[2] > POSITIONS_PER_IMAGE:
+                keep = rng.choice(columns.shape[2], POSITIONS_PER_IMAGE, replace=False)
                 columns = columns[:, :, keep]
             product = np.matmul(columns, columns.transpose(0, 2, 1)).astype(np.float64)
             name = layer.node.name
@@ -222,10 +227,14 @@ def _gptq(weight: Array, hessian: Array, scale: Array) -> Array:
     upper = np.transpose(np.linalg.cholesky(np.linalg.inv(h)), (0, 2, 1))
     safe = np.where(scale > 0, scale, 1.0)
     values = np.zeros_like(w)
-    for i in range(columns):
-        column = w[:, :, i]
-        q = np.clip(np.round(column / safe), -127, 127)
-        values[:, :, i] = q
-        error = (column - q * safe) / upper[:, i, i][:, None]
-        w[:, :, i:] -= error[:, :, None] * upper[:, None, i, i:]
+    for start in range(0, columns, BLOCK):  # the paper's lazy batches: one matmul per block
+        end = min(start + BLOCK, columns)
+        block, errors = w[:, :, start:end], np.zeros_like(w[:, :, start:end])
+        for j in range(end - start):
+            column = block[:, :, j]
+            q = np.clip(np.round(column / safe), -127, 127)
+            values[:, :, start + j] = q
+            errors[:, :, j] = (column - q * safe) / upper[:, start + j, start + j][:, None]
+            block[:, :, j:] -= errors[:, :, j, None] * upper[:, None, start + j, start + j : end]
+        w[:, :, end:] -= np.matmul(errors, upper[:, start:end, end:])
     return values
