@@ -1,5 +1,6 @@
 """What the gateway remembers for ``cache_ttl`` seconds (resolved versions, keys, sessions,
-members, shared demos): entries that expire, on the caller's clock.
+members, shared demos) or for their own lifetime (the call tokens it mints): entries that
+expire, on the caller's clock.
 
 >>> cache = TtlCache[str, int](ttl=2.0, limit=2)
 >>> cache.put("a", 1, now=0.0)
@@ -8,6 +9,13 @@ members, shared demos): entries that expire, on the caller's clock.
 >>> cache.put("b", 2, now=0.0); cache.put("c", 3, now=0.0); cache.put("d", 4, now=0.0)
 >>> cache.get("a", now=0.0), cache.get("d", now=0.0)
 (None, 4)
+
+An entry may carry its own lifetime, and a caller that needs it to last a while yet asks
+with a later ``now``:
+
+>>> cache.put("token", 5, now=0.0, ttl=70.0)
+>>> cache.get("token", now=0.0 + 60.0), cache.get("token", now=0.0 + 70.0)
+(5, None)
 """
 
 from __future__ import annotations
@@ -34,11 +42,12 @@ class TtlCache(Generic[K, V]):
         hit = self._entries.get(key)
         return hit[1] if hit is not None and hit[0] > now else None
 
-    def put(self, key: K, value: V, now: float) -> None:
+    def put(self, key: K, value: V, now: float, ttl: float | None = None) -> None:
+        """Keep ``value`` until ``now + ttl`` (the cache's ``ttl`` unless given)."""
         with self._lock:
             if len(self._entries) > self.limit:
                 self._entries = {}
-            self._entries[key] = (now + self.ttl, value)
+            self._entries[key] = (now + (self.ttl if ttl is None else ttl), value)
 
     def pop(self, key: K) -> None:
         with self._lock:

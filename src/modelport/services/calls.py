@@ -55,7 +55,8 @@ class Calls:
         )
         self._max_timeout, self._clock = max_timeout, clock
         self._tokens = tokens
-        self._minted: dict[tuple[str, str | None, str, frozenset[str]], tuple[float, str]] = {}
+        # call tokens, each kept for its own lifetime (put with ttl=)
+        self._minted = TtlCache[tuple[str, str | None, str, frozenset[str]], str](cache_ttl)
         self._cache = TtlCache[tuple[str, str, str, str | None], Target](cache_ttl)
         self._recent = RecentCalls()
 
@@ -129,14 +130,12 @@ class Calls:
             return ""
         key = (caller.account.id, caller.via, label, caller.scopes)  # a narrower key: its own
         now = self._clock()
-        hit = self._minted.get(key)
-        if hit is not None and hit[0] > now + seconds + 5:
-            return hit[1]
+        hit = self._minted.get(key, now + seconds + 5)  # one still valid when the call ends
+        if hit is not None:
+            return hit
         ttl = seconds + 60
         token = self._tokens(caller, label, ttl)
-        if len(self._minted) > 10_000:
-            self._minted.clear()
-        self._minted[key] = (now + ttl, token)
+        self._minted.put(key, token, now, ttl=ttl)
         return token
 
     async def target(self, caller: Principal, owner: str, name: str, version: str | None) -> Target:
