@@ -45,6 +45,8 @@ class Layer:
     scale: Array  # [groups, rows]
     shape: tuple[int, ...]  # the initializer's own shape
     transposed: bool  # a Gemm without transB: stored [columns, rows]
+    strides: tuple[int, int] = (1, 1)  # a convolution's, read once from its attributes
+    pads: tuple[int, int, int, int] = (0, 0, 0, 0)  # top, left, bottom, right
 
     @property
     def groups(self) -> int:
@@ -117,6 +119,7 @@ def _layers(model: Any, floats: dict[str, Array]) -> list[Layer]:
         if zero and (zero not in initializers or np.any(numpy_helper.to_array(initializers[zero]))):
             continue
         attributes = _attributes(node)
+        strides, pads = attributes.get("strides", (1, 1)), attributes.get("pads", (0, 0, 0, 0))
         weight = floats[node.name].astype(np.float64)
         scale = numpy_helper.to_array(initializers[dequantize.input[1]]).astype(np.float64)
         transposed = node.op_type == "Gemm" and not attributes.get("transB", 0)
@@ -152,6 +155,8 @@ def _layers(model: Any, floats: dict[str, Array]) -> list[Layer]:
                 scale=scale.reshape(grouped.shape[:2]),
                 shape=tuple(quantized.dims),
                 transposed=transposed,
+                strides=(int(strides[0]), int(strides[1])),
+                pads=(int(pads[0]), int(pads[1]), int(pads[2]), int(pads[3])),
             )
         )
     return layers
@@ -194,15 +199,12 @@ def _hessians(model: Any, layers: list[Layer], input_name: str, images: Array) -
 def _columns(layer: Layer, x: Array) -> Array:
     """One image's input to ``layer`` as the columns its weights multiply: ``[groups, K, P]``
     with ``K`` = input channels per group x kernel height x kernel width."""
-    node = layer.node
-    if node.op_type == "Gemm":
+    if layer.node.op_type == "Gemm":
         return x.reshape(1, -1, 1)
-    attributes = _attributes(node)
-    kernel = tuple(int(k) for k in layer.shape[2:])
-    strides = [int(s) for s in attributes.get("strides", [1] * len(kernel))]
-    pads = [int(p) for p in attributes.get("pads", [0] * 2 * len(kernel))]
-    padded = np.pad(x, ((0, 0), (pads[0], pads[2]), (pads[1], pads[3])))
-    windows = sliding_window_view(padded, kernel, axis=(1, 2))[:, :: strides[0], :: strides[1]]
+    kernel = layer.shape[2:]
+    (top, left, bottom, right), (down, across) = layer.pads, layer.strides
+    padded = np.pad(x, ((0, 0), (top, bottom), (left, right)))
+    windows = sliding_window_view(padded, kernel, axis=(1, 2))[:, ::down, ::across]
     channels = x.shape[0]
     per_group = channels // layer.groups
     # [C, oh, ow, kh, kw] -> [groups, C/groups * kh * kw, oh * ow]
