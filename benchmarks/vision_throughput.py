@@ -13,8 +13,9 @@ and one photo (scikit-image's coffee at 640x480, JPEG quality 90):
   int8 rows        MobileNetV2 through ``modelport optimize --int8 --calibration-images C
                    --check H`` (static, QDQ) on 128 calibration crops of scikit-image's and
                    scikit-learn's colour photos, its top-1 agreement with FP32 measured on 256
-                   other crops; then built and called raw like the FP32 model (target at
-                   concurrency 16: 2x the FastAPI app on the FP32 model)
+                   other crops (``--distil STEPS``: fine-tuned towards FP32 in torch first);
+                   then built and called raw like the FP32 model (target at concurrency 16:
+                   2x the FastAPI app on the FP32 model)
 
 HTTP load comes from ``wrk`` at concurrency 1, 4 and 16. Every target gets ``--threads``
 intra-op threads (default 1, modelport's ``worker_threads`` default), so the comparison is
@@ -249,7 +250,7 @@ def deploy(url: str, key: str, workdir: Path, model: Path, labels: Path, name: s
 CALIBRATION, HELD_OUT = 128, 256
 
 
-def quantize(workdir: Path, model: Path) -> tuple[Path, dict[str, object]]:
+def quantize(workdir: Path, model: Path, distil: int) -> tuple[Path, dict[str, object]]:
     """``modelport optimize --int8`` with calibration and disjoint held-out crops (no gate:
     the agreement is reported, whatever it is); the INT8 model and its drift record."""
     calibration, held_out = workdir / "calibration", workdir / "held-out"
@@ -258,6 +259,7 @@ def quantize(workdir: Path, model: Path) -> tuple[Path, dict[str, object]]:
     out = model.with_suffix(".int8.onnx")
     argv = [str(BIN / "modelport"), "optimize", str(model), "--int8", "-o", str(out)]
     argv += ["--calibration-images", str(calibration), "--check", str(held_out)]
+    argv += ["--distil", str(distil)] if distil else []
     done = subprocess.run([*argv, "--min-agreement", "0"], capture_output=True, text=True)
     if done.returncode != 0:
         raise SystemExit(f"modelport optimize failed:\n{done.stderr}")
@@ -312,7 +314,7 @@ def bench_int8(
     args: argparse.Namespace,
 ) -> list[tuple[str, int, Stats]]:
     """The INT8 rows: in-process b1, then the optimised model built and called raw."""
-    int8, drift = quantize(workdir, model)
+    int8, drift = quantize(workdir, model, args.distil)
     DRIFTS[name] = {**drift, **agreement_detail(workdir, model)}
     rows = [("in-process int8 b1", 1, in_process(int8, raw, 1, args.seconds, args.threads))]
     _, base, key = server
@@ -365,7 +367,8 @@ def print_table(name: str, rows: list[tuple[str, int, Stats]]) -> None:
     drift = DRIFTS.get(name.split(maxsplit=1)[0])
     if drift:
         print(
-            f"int8 ({drift['operation']}, float nodes {drift.get('float_nodes', [])}):"
+            f"int8 ({drift['operation']}, float nodes {drift.get('float_nodes', [])},"
+            f" distillation steps {drift.get('distil_steps', 0)}):"
             f" top-1 agreement {drift['top1_agreement']:.2%} with FP32 on {drift['samples']}"
             f" held-out crops ({CALIBRATION} calibration crops; target 99%), max abs diff"
             f" {drift['max_abs_diff']:.3g}, mean {drift['mean_abs_diff']:.3g} (probabilities);"
@@ -389,6 +392,13 @@ def main() -> None:
         action=argparse.BooleanOptionalAction,
         default=True,
         help="add the INT8 rows for mobilenet (modelport optimize --int8; default on)",
+    )
+    parser.add_argument(
+        "--distil",
+        type=int,
+        default=400,
+        metavar="STEPS",
+        help="int8: optimize --distil STEPS, fine-tuned in torch (400; 0: GPTQ rounding only)",
     )
     args = parser.parse_args()
     names = [n.strip() for n in args.models.split(",") if n.strip()]

@@ -59,6 +59,28 @@ def test_int8_static_with_calibration(
     assert drift["gptq_layers"] == 2  # the third convolution's weights and the Linear's
 
 
+def test_int8_static_distilled(cnn_onnx: Path, images: Path, tmp_path: Path, cli: Run) -> None:
+    """``--distil`` runs the torch export's graph (Conv, Relu, pooling, Flatten, Gemm) in
+    torch, trains it, and records its steps and its loss at the start and the end."""
+    out = tmp_path / "cnn8d.onnx"
+    code, stdout, err = cli(
+        "optimize", cnn_onnx, "--int8", "--calibration-images", images, "--distil", "6",
+        "--check", images, "-o", out,
+    )  # fmt: skip
+    assert code == 0, (stdout, err)
+    drift = json.loads(out.with_suffix(".drift.json").read_text())
+    assert drift["distil_steps"] == 6
+    assert len(drift["distil_loss"]) == 2 and min(drift["distil_loss"]) > 0
+
+
+def test_distil_needs_calibration_images(cnn_onnx: Path, tmp_path: Path, cli: Run) -> None:
+    out = tmp_path / "never.onnx"
+    code, _, err = cli("optimize", cnn_onnx, "--int8", "--distil", "5", "-o", out)
+    assert code != 0
+    assert "--distil needs --int8 and --calibration-images" in err
+    assert not out.exists()
+
+
 def test_graph_only(cnn_onnx: Path, tmp_path: Path, cli: Run) -> None:
     code, _, err = cli("optimize", cnn_onnx, "-o", tmp_path / "g.onnx")
     assert code == 0, err

@@ -85,6 +85,7 @@ def test_fp16_and_int8_with_their_measured_drift(
         calibration=calibration,
         check=held_out,
         min_agreement=0.9,
+        distil_steps=8,
     )
     recorded = json.loads((tmp_path / "int8.drift.json").read_text())
     assert recorded["operation"] == "optimize:int8-static"
@@ -92,6 +93,7 @@ def test_fp16_and_int8_with_their_measured_drift(
     assert recorded["size_after"] < recorded["size_before"] / 3
     # GPTQ rounded every quantised layer: 52 convolutions less the 2 of the stem, and the Gemm
     assert recorded["gptq_layers"] == 51
+    assert recorded["distil_steps"] == 8  # fine-tuned in torch: the whole graph runs there
 
     labels = imagenet_labels(tmp_path)
     for name in ("fp16", "int8"):

@@ -2,7 +2,8 @@
 
 modelport convert model.pt --input-shape 1,3,224,224 -o model.onnx
 modelport convert model.joblib -o model.onnx [--sample-data X.npy]
-modelport optimize model.onnx --int8 [--calibration-images DIR] [--check DIR] -o out.onnx
+modelport optimize model.onnx --int8 [--calibration-images DIR [--distil STEPS]] [--check DIR]
+                   -o out.onnx
 
 Both print the drift (and write it to ``out.drift.json``); exit status 1, with nothing written,
 when it is past ``--tolerance`` or under ``--min-agreement`` (docs/vision.md).
@@ -58,6 +59,13 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     mode.add_argument("--fp16", dest="mode", action="store_const", const="fp16")
     mode.add_argument("--int8", dest="mode", action="store_const", const="int8")
     p.add_argument("--calibration-images", type=Path, metavar="DIR", help="int8: static")
+    p.add_argument(
+        "--distil",
+        type=int,
+        default=0,
+        metavar="STEPS",
+        help="int8 static: fine-tune towards the original on the calibration images (torch)",
+    )
     p.add_argument("--check", type=Path, metavar="DIR", help="images to compare on (random)")
     p.add_argument(
         "--tolerance", type=float, help="max abs diff of probabilities (fp16 0.05, int8 none)"
@@ -121,6 +129,7 @@ def run_optimize(session: Session) -> int:
             min_agreement=args.min_agreement,
             near_tie=args.near_tie,
             input_size=args.input_size,
+            distil_steps=args.distil,
         ),
         f"Optimised {args.path} -> {args.output}",
         args.output,

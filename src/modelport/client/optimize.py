@@ -3,7 +3,8 @@
 ``modelport optimize model.onnx --int8 -o out.onnx``: ONNX Runtime's basic graph optimisations
 (constant folding, Conv+BatchNorm fusion, dead nodes: portable, standard operators only), then
 ``--fp16`` (onnxconverter-common, float32 inputs and outputs kept) or ``--int8`` (dynamic
-quantisation, or static with ``calibration``, its weights rounded by GPTQ). Both models then
+quantisation, or static with ``calibration``, its weights rounded by GPTQ and, with
+``distil_steps``, fine-tuned towards the original in torch). Both models then
 run on the images in ``check`` (modelport's classifier preprocessing) or on random inputs;
 class scores are compared as probabilities (the softmax the served classifier returns). Under
 ``min_agreement`` (top-1 agreement on the decisive samples: near-ties, where the original's
@@ -19,7 +20,7 @@ import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +28,7 @@ from typing import Any, Literal
 import numpy as np
 
 from modelport.client.drift import (
+    CROP_RATIO,
     NEAR_TIE,
     Array,
     Drift,
@@ -100,12 +102,11 @@ def optimize(
     min_agreement: float | None = DEFAULT_MIN_AGREEMENT,
     near_tie: float = NEAR_TIE,
     input_size: int | None = None,
+    distil_steps: int = 0,
 ) -> Drift:
     """Optimise ``source`` into ``output``; the drift, also written to ``*.drift.json``."""
-    if mode not in MODES:
-        raise InvalidInput(f"unknown mode {mode!r}: expected one of {', '.join(MODES)}")
-    if calibration is not None and mode != "int8":
-        raise InvalidInput("--calibration-images is for --int8 (static quantisation)")
+    _check_options(mode, calibration, distil_steps)
+    distil = _distiller() if distil_steps else None
     if not source.is_file():
         raise FileNotFoundError(2, "no such file", str(source))
     spec = input_spec(source, input_size)
@@ -123,6 +124,7 @@ def optimize(
         operation = mode
         kept: list[str] = []
         rounded = 0
+        distilled: dict[str, object] = {}
         if mode == "none":
             result = graph
         elif mode == "fp16":
@@ -131,6 +133,8 @@ def optimize(
             operation = "int8-static"
             calibration_data = load_images(calibration, spec.width, spec.height, layout=spec.layout)
             kept, rounded = _int8_static(graph, result, spec.name, calibration_data, Path(temp))
+            if distil is not None:
+                distilled = distil(result, graph, spec, calibration, distil_steps)
         else:
             operation = "int8-dynamic"
             _int8_dynamic(graph, result)
@@ -148,12 +152,52 @@ def optimize(
             drift.extra["float_nodes"] = kept
         if rounded:
             drift.extra["gptq_layers"] = rounded
+        drift.extra.update(distilled)
         limit = DEFAULT_TOLERANCE[mode] if tolerance == "default" else tolerance
         drift.check(limit, min_agreement)
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(result, output)
     drift.write(output)
     return drift
+
+
+def _check_options(mode: str, calibration: Path | None, distil_steps: int) -> None:
+    if mode not in MODES:
+        raise InvalidInput(f"unknown mode {mode!r}: expected one of {', '.join(MODES)}")
+    if calibration is not None and mode != "int8":
+        raise InvalidInput("--calibration-images is for --int8 (static quantisation)")
+    if distil_steps < 0:
+        raise InvalidInput(f"--distil takes a number of steps, got {distil_steps}")
+    if distil_steps and calibration is None:
+        raise InvalidInput("--distil needs --int8 and --calibration-images (its training images)")
+
+
+Distiller = Callable[[Path, Path, InputSpec, Path, int], dict[str, object]]
+
+
+def _distiller() -> Distiller:
+    """Distillation (:mod:`modelport.client.distil`), which needs torch: checked before any
+    work starts."""
+    try:
+        from modelport.client import distil
+    except ImportError as exc:
+        raise InvalidInput(f"--distil needs torch ({exc}): pip install torch") from None
+
+    def run(
+        quantized: Path, original: Path, spec: InputSpec, images: Path, steps: int
+    ) -> dict[str, object]:
+        width, height = round(spec.width / CROP_RATIO), round(spec.height / CROP_RATIO)
+        larger = load_images(images, width, height, layout=spec.layout)
+        done = distil.distil(
+            quantized, original, spec.name, larger, (spec.height, spec.width),
+            layout=spec.layout, steps=steps,
+        )  # fmt: skip
+        return {
+            "distil_steps": done.steps,
+            "distil_loss": [float(f"{done.loss_before:.4g}"), float(f"{done.loss_after:.4g}")],
+        }
+
+    return run
 
 
 def _session(path: Path, *, optimized: Path | None = None) -> Any:

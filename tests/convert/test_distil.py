@@ -1,0 +1,93 @@
+"""Distillation of a static INT8 model towards its float original (modelport.client.distil):
+the torch network runs the QDQ graph as ONNX Runtime does, and training brings ONNX Runtime's
+own INT8 outputs closer to the float model's."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import pytest
+import torch
+from onnx import helper, numpy_helper
+
+from modelport.client import distil
+from modelport.client.drift import Array, probabilities
+from modelport.errors import InvalidInput
+from tests.convert.networks import SIZE, network, outputs, quantize, smooth_images
+
+
+@pytest.fixture(scope="module")
+def models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The float network and ONNX Runtime's static INT8 of it."""
+    folder = tmp_path_factory.mktemp("distil")
+    original = network(folder / "float.onnx")
+    return original, quantize(original, folder / "int8.onnx", smooth_images(48, seed=1))
+
+
+def kl(path: Path, original: Path, images: Array) -> float:
+    """Mean KL divergence of ``path``'s class probabilities from the float model's."""
+    p, q = probabilities(outputs(original, images)), probabilities(outputs(path, images))
+    return float(np.mean(np.sum(p * (np.log(p) - np.log(q)), axis=1)))
+
+
+def test_the_network_runs_the_graph_as_onnx_runtime_does(models: tuple[Path, Path]) -> None:
+    """Against ONNX Runtime with its graph left as written (QuantizeLinear and
+    DequantizeLinear as float operators, no fused integer kernels)."""
+    _, quantized = models
+    images = smooth_images(16, seed=2)
+    options = ort.SessionOptions()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(str(quantized), options, providers=["CPUExecutionProvider"])
+    expected = np.concatenate([session.run(None, {"input": x[None]})[0] for x in images])
+    with torch.no_grad():
+        got = distil.Network(onnx.load(str(quantized)))(torch.from_numpy(images)).numpy()
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, atol=1e-4)
+
+
+def test_distillation_brings_onnx_runtimes_int8_outputs_closer(
+    models: tuple[Path, Path], tmp_path: Path
+) -> None:
+    original, quantized = models
+    tuned = Path(shutil.copyfile(quantized, tmp_path / "tuned.onnx"))
+    larger = smooth_images(64, seed=3, size=SIZE + 8)
+    done = distil.distil(
+        tuned, original, "input", larger, (SIZE, SIZE), steps=80, learning_rate=3e-4
+    )
+    assert done.steps == 80 and done.loss_after < done.loss_before
+    held_out = smooth_images(64, seed=4)
+    before, after = kl(quantized, original, held_out), kl(tuned, original, held_out)
+    print(before, after, done)
+    assert after < 0.8 * before, (before, after)
+    graphs = [onnx.load(str(p)).graph for p in (quantized, tuned)]
+    assert graphs[0].node == graphs[1].node
+    old = {i.name: numpy_helper.to_array(i) for i in graphs[0].initializer}
+    new = {i.name: numpy_helper.to_array(i) for i in graphs[1].initializer}
+    changed = {name for name in old if not np.array_equal(old[name], new[name])}
+    assert changed and all(old[name].dtype in (np.int8, np.int32) for name in changed)
+    assert all(new[name].dtype == old[name].dtype for name in changed)
+
+
+def test_an_operator_it_cannot_run_is_refused_before_training(tmp_path: Path) -> None:
+    graph = helper.make_graph(
+        [helper.make_node("Erf", ["input"], ["out"])],
+        "erf",
+        [helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, [1, 4])],
+        [helper.make_tensor_value_info("out", onnx.TensorProto.FLOAT, [1, 4])],
+    )
+    with pytest.raises(InvalidInput, match="cannot run operators Erf"):
+        distil.Network(helper.make_model(graph))
+
+
+def test_softmax_outputs_and_logits_give_the_same_loss() -> None:
+    logits = np.random.default_rng(0).normal(size=(4, 10)).astype(np.float32)
+    teacher = logits + np.float32(0.3) * np.random.default_rng(1).normal(size=(4, 10))
+    on_logits = distil._loss(torch.from_numpy(logits), teacher.astype(np.float32))
+    softmax = torch.from_numpy(logits).softmax(-1)
+    on_probabilities = distil._loss(softmax, probabilities(teacher).astype(np.float32))
+    assert float(on_logits) > 0
+    assert float(on_probabilities) == pytest.approx(float(on_logits), rel=1e-4)
