@@ -396,9 +396,9 @@ def main() -> None:
     parser.add_argument(
         "--distil",
         type=int,
-        default=400,
+        default=200,
         metavar="STEPS",
-        help="int8: optimize --distil STEPS, fine-tuned in torch (400; 0: GPTQ rounding only)",
+        help="int8: optimize --distil STEPS, fine-tuned in torch (200; 0: GPTQ rounding only)",
     )
     args = parser.parse_args()
     names = [n.strip() for n in args.models.split(",") if n.strip()]

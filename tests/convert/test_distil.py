@@ -61,7 +61,6 @@ def test_distillation_brings_onnx_runtimes_int8_outputs_closer(
     assert done.steps == 80 and done.loss_after < done.loss_before
     held_out = smooth_images(64, seed=4)
     before, after = kl(quantized, original, held_out), kl(tuned, original, held_out)
-    print(before, after, done)
     assert after < 0.8 * before, (before, after)
     graphs = [onnx.load(str(p)).graph for p in (quantized, tuned)]
     assert graphs[0].node == graphs[1].node

@@ -5,7 +5,8 @@ is left is the activations', each rounded to 8 bits with one range per tensor, a
 every layer. Here the QDQ model runs in torch as it runs in ONNX Runtime: every
 QuantizeLinear is a fake quantisation with ONNX Runtime's scale and zero point (gradients pass
 straight through inside the range), every int8 weight a float parameter fake-quantised per
-channel with its own scales. Adam then moves the weights and biases so that the quantised
+channel with its own scales. Adam then moves the weights (in units of their own int8 steps, so
+every channel moves at the same pace whatever its scale) and the biases so that the quantised
 model's class probabilities approach the float model's (KL divergence) on random crops and
 mirror images of the calibration images: the layers learn to absorb the activations'
 rounding. No labels are needed, only the float model as teacher. At the end the int8 weights
@@ -32,7 +33,8 @@ from modelport.client.drift import Array, is_scores, probabilities
 from modelport.errors import InvalidInput
 
 BATCH = 16
-LEARNING_RATE = 1e-5
+LEARNING_RATE = 1e-5  # of the biases, in their own units
+STEP_RATE = 5e-3  # of the int8 weights, in their steps
 SEED = 0
 LOG_FLOOR = 1e-8  # probabilities below it count as it in the KL divergence
 REPORT = 20  # steps averaged for the loss reported at the start and the end
@@ -57,6 +59,7 @@ def distil(
     layout: str = "NCHW",
     steps: int,
     learning_rate: float = LEARNING_RATE,
+    step_rate: float = STEP_RATE,
     threads: int = 0,
 ) -> Distilled:
     """Fine-tune ``quantized`` (the QDQ model of ``original``) in place for ``steps`` batches
@@ -73,7 +76,11 @@ def distil(
         torch.set_num_threads(threads)
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
-    optimizer = torch.optim.Adam(network.parameters(), lr=learning_rate)
+    steps_of = [p for key, p in network.trained.items() if network.in_steps(key)]
+    floats = [p for key, p in network.trained.items() if not network.in_steps(key)]
+    optimizer = torch.optim.Adam(
+        [{"params": steps_of, "lr": step_rate}, {"params": floats, "lr": learning_rate}]
+    )
     losses: list[float] = []
     for _ in range(steps):
         batch = _crops(images, crop, layout, rng)
@@ -294,22 +301,27 @@ class Network(torch.nn.Module):
             axis=axis,
         )
         floats = torch.from_numpy(values.astype(np.float32))
-        start = (floats - weight.shaped(floats, weight.zero_point)) * weight.shaped(
-            floats, weight.scale
-        )
+        start = floats - weight.shaped(floats, weight.zero_point)  # in steps
+        if weight.dtype != np.int8:  # a bias, trained in its own units
+            start = start * weight.shaped(floats, weight.scale)
         self.trained[weight.parameter] = torch.nn.Parameter(start)
         self.weights[output] = weight
+
+    def in_steps(self, parameter: str) -> bool:
+        """Whether ``parameter`` is an int8 weight, trained in units of its steps."""
+        return any(w.parameter == parameter and w.dtype == np.int8 for w in self.weights.values())
 
     def _value(self, weight: _Weight) -> Any:
         p = self.trained[weight.parameter]
         if weight.dtype != np.int8:  # an int32 bias: its steps are far below the error
             return p
         if weight.scale.dim() == 0:
-            scale, zero = float(weight.scale), int(weight.zero_point)
-            return torch.fake_quantize_per_tensor_affine(p, scale, zero, -128, 127)
-        return torch.fake_quantize_per_channel_affine(
-            p, weight.scale, weight.zero_point, weight.axis, -128, 127
-        )
+            steps = torch.fake_quantize_per_tensor_affine(p, 1.0, int(weight.zero_point), -128, 127)
+        else:
+            steps = torch.fake_quantize_per_channel_affine(
+                p, torch.ones_like(weight.scale), weight.zero_point, weight.axis, -128, 127
+            )
+        return steps * weight.shaped(p, weight.scale)
 
     def forward(self, x: Any) -> Any:
         values: dict[str, Any] = {self.input: x, "": None}
@@ -339,8 +351,9 @@ class Network(torch.nn.Module):
         with torch.no_grad():
             for weight in self.weights.values():
                 p = self.trained[weight.parameter]
-                q = torch.round(p / weight.shaped(p, weight.scale))
-                q = q + weight.shaped(p, weight.zero_point)
+                if weight.dtype != np.int8:
+                    p = p / weight.shaped(p, weight.scale)
+                q = torch.round(p) + weight.shaped(p, weight.zero_point)
                 if weight.dtype == np.int8:
                     q = q.clamp(info.min, info.max)
                 array = q.numpy().astype(weight.dtype)
