@@ -90,3 +90,27 @@ def test_softmax_outputs_and_logits_give_the_same_loss() -> None:
     on_probabilities = distil._loss(softmax, probabilities(teacher).astype(np.float32))
     assert float(on_logits) > 0
     assert float(on_probabilities) == pytest.approx(float(on_logits), rel=1e-4)
+
+
+@pytest.mark.parametrize(
+    ("op", "attributes"),
+    [
+        ("MaxPool", {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}),
+        ("MaxPool", {"kernel_shape": [2, 2], "strides": [2, 2], "pads": [0, 0, 1, 1]}),
+        ("AveragePool", {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}),
+        ("AveragePool", {"kernel_shape": [3, 3], "pads": [1, 1, 1, 1], "count_include_pad": 1}),
+    ],
+)
+def test_padded_pooling_matches_onnx_runtime(op: str, attributes: dict[str, object]) -> None:
+    graph = helper.make_graph(
+        [helper.make_node(op, ["input"], ["out"], **attributes)],
+        "pool",
+        [helper.make_tensor_value_info("input", onnx.TensorProto.FLOAT, [2, 3, 9, 9])],
+        [helper.make_tensor_value_info("out", onnx.TensorProto.FLOAT, None)],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+    x = np.random.default_rng(0).normal(size=(2, 3, 9, 9)).astype(np.float32)
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    with torch.no_grad():
+        got = distil.Network(model)(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(got, session.run(None, {"input": x})[0], atol=1e-6)

@@ -187,17 +187,14 @@ def _pool(kind: str) -> Operator:
     def pool(x: Sequence[Tensor], a: dict[str, Any]) -> Tensor:
         top, left, bottom, right = a.get("pads", [0, 0, 0, 0])
         kernel, strides = a["kernel_shape"], a.get("strides", [1, 1])
+        ceil = bool(a.get("ceil_mode", 0))
         if kind == "max":
             data = F.pad(x[0], (left, right, top, bottom), value=float("-inf"))
-            return F.max_pool2d(data, kernel, strides, ceil_mode=bool(a.get("ceil_mode", 0)))
-        data = F.pad(x[0], (left, right, top, bottom))
-        return F.avg_pool2d(
-            data,
-            kernel,
-            strides,
-            ceil_mode=bool(a.get("ceil_mode", 0)),
-            count_include_pad=bool(a.get("count_include_pad", 0)) or not any(a.get("pads", [])),
-        )
+            return F.max_pool2d(data, kernel, strides, ceil_mode=ceil)
+        if (top, left) != (bottom, right):
+            raise InvalidInput("--distil cannot run an AveragePool with uneven pads")
+        include = bool(a.get("count_include_pad", 0))
+        return F.avg_pool2d(x[0], kernel, strides, (top, left), ceil, include)
 
     return pool
 
