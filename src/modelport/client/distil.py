@@ -29,7 +29,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from modelport.client.drift import Array, is_scores, probabilities
+from modelport.client.drift import Array, cpu_session, is_scores, probabilities
 from modelport.errors import InvalidInput
 
 BATCH = 16
@@ -60,7 +60,6 @@ def distil(
     steps: int,
     learning_rate: float = LEARNING_RATE,
     step_rate: float = STEP_RATE,
-    threads: int = 0,
 ) -> Distilled:
     """Fine-tune ``quantized`` (the QDQ model of ``original``) in place for ``steps`` batches
     of ``BATCH`` random ``crop`` (height, width) windows of ``images`` (a batch in the
@@ -71,9 +70,7 @@ def distil(
         raise InvalidInput(f"distillation needs at least one step, got {steps}")
     model = onnx.load(str(quantized))
     network = Network(model)
-    teacher = _session(original, threads)
-    if threads:
-        torch.set_num_threads(threads)
+    teacher = cpu_session(original)
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
     steps_of = [p for key, p in network.trained.items() if network.in_steps(key)]
@@ -100,15 +97,6 @@ def distil(
         loss_before=float(np.mean(losses[:window])),
         loss_after=float(np.mean(losses[-window:])),
     )
-
-
-def _session(path: Path, threads: int) -> Any:
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    options.intra_op_num_threads = threads
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
 
 def _crops(images: Array, crop: tuple[int, int], layout: str, rng: np.random.Generator) -> Array:

@@ -179,6 +179,21 @@ def probabilities(scores: Array) -> Array:
     return np.asarray(e / e.sum(-1, keepdims=True))
 
 
+def cpu_session(model: Path | bytes, *, optimized: Path | None = None) -> Any:
+    """An ONNX Runtime CPU session with its warnings silenced, the one convert's and
+    optimize's steps run models on; with ``optimized``, ONNX Runtime's basic graph
+    optimisations are applied and the graph they give written there while it loads."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    if optimized is not None:
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+        options.optimized_model_filepath = str(optimized)
+    source = model if isinstance(model, bytes) else str(model)
+    return ort.InferenceSession(source, options, providers=["CPUExecutionProvider"])
+
+
 def image_files(folder: Path) -> list[Path]:
     if not folder.is_dir():
         raise FileNotFoundError(2, "not a folder", str(folder))

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from modelport.client.drift import Array
+from modelport.client.drift import Array, cpu_session
 
 DAMPING = 0.01  # of H's mean diagonal, added to its diagonal (the paper's default)
 IMAGES = 64  # calibration images read for H
@@ -165,7 +165,6 @@ def _layers(model: Any, floats: dict[str, Array]) -> list[Layer]:
 def _hessians(model: Any, layers: list[Layer], input_name: str, images: Array) -> dict[str, Array]:
     """``X Xᵀ`` per layer and group, from the inputs the quantised model gives each layer."""
     import onnx
-    import onnxruntime as ort
 
     probe = onnx.ModelProto()
     probe.CopyFrom(model)
@@ -174,11 +173,7 @@ def _hessians(model: Any, layers: list[Layer], input_name: str, images: Array) -
     for name in wanted:
         if name not in known:
             probe.graph.output.append(onnx.helper.make_empty_tensor_value_info(name))
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    session = ort.InferenceSession(
-        probe.SerializeToString(), options, providers=["CPUExecutionProvider"]
-    )
+    session = cpu_session(probe.SerializeToString())
     rng = np.random.default_rng(SEED)
     sums: dict[str, Array] = {}
     for i in range(len(images)):

@@ -23,7 +23,7 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -33,6 +33,7 @@ from modelport.client.drift import (
     Array,
     Drift,
     compare,
+    cpu_session,
     is_scores,
     load_images,
     probabilities,
@@ -200,19 +201,8 @@ def _distiller() -> Distiller:
     return run
 
 
-def _session(path: Path, *, optimized: Path | None = None) -> Any:
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    if optimized is not None:
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
-        options.optimized_model_filepath = str(optimized)
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
 def _graph_optimize(source: Path, target: Path) -> None:
-    _session(source, optimized=target)  # writes the optimised graph while it loads
+    cpu_session(source, optimized=target)  # writes the optimised graph while it loads
 
 
 def _fp16(source: Path, target: Path) -> None:
@@ -304,7 +294,7 @@ def _measure(
     outputs: list[list[Array]] = []
     timings: list[float] = []
     for path in (before, after):
-        session = _session(path)
+        session = cpu_session(path)
         session.run(None, {spec.name: samples[:1]})  # warm up
         started = time.perf_counter()
         per_image = [
