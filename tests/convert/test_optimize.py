@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 import onnx
@@ -120,3 +121,16 @@ def test_usage_errors(
     assert code == 2
     assert message in err, err
     assert not (tmp_path / "x.onnx").exists()
+
+
+def test_distil_without_torch_is_refused_before_any_work(
+    cnn_onnx: Path, images: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from modelport.client.optimize import optimize
+    from modelport.errors import InvalidInput
+
+    monkeypatch.setitem(sys.modules, "modelport.client.distil", None)  # as if torch were missing
+    with pytest.raises(InvalidInput, match="--distil needs torch"):
+        optimize(cnn_onnx, tmp_path / "never.onnx", mode="int8", calibration=images,
+                 distil_steps=5)  # fmt: skip
+    assert not (tmp_path / "never.onnx").exists()

@@ -73,10 +73,10 @@ def distil(
     teacher = cpu_session(original)
     torch.manual_seed(SEED)
     rng = np.random.default_rng(SEED)
-    steps_of = [p for key, p in network.trained.items() if network.in_steps(key)]
-    floats = [p for key, p in network.trained.items() if not network.in_steps(key)]
+    weights = [network.trained[w.parameter] for w in network.weights.values() if w.in_steps]
+    biases = [network.trained[w.parameter] for w in network.weights.values() if not w.in_steps]
     optimizer = torch.optim.Adam(
-        [{"params": steps_of, "lr": step_rate}, {"params": floats, "lr": learning_rate}]
+        [{"params": weights, "lr": step_rate}, {"params": biases, "lr": learning_rate}]
     )
     losses: list[float] = []
     for _ in range(steps):
@@ -121,8 +121,9 @@ def _loss(output: torch.Tensor, target: Array) -> torch.Tensor:
     if not is_scores(target):
         wanted = torch.from_numpy(np.asarray(target, dtype=np.float32))
         return F.mse_loss(output, wanted) / wanted.square().mean().clamp_min(LOG_FLOOR)
-    teacher = torch.from_numpy(probabilities(target).astype(np.float32))
-    if np.array_equal(probabilities(target), np.asarray(target, dtype=np.float64)):
+    shares = probabilities(target)
+    teacher = torch.from_numpy(shares.astype(np.float32))
+    if np.array_equal(shares, np.asarray(target, dtype=np.float64)):
         student = output.clamp_min(LOG_FLOOR).log()  # the model ends in a softmax
     else:
         student = output.log_softmax(-1)
@@ -229,6 +230,11 @@ class _Weight:
     zero_point: Any
     axis: int
 
+    @property
+    def in_steps(self) -> bool:
+        """An int8 weight, trained in units of its steps (an int32 bias: in its own)."""
+        return bool(self.dtype == np.int8)
+
     def shaped(self, values: Any, which: Any) -> Any:
         """``which`` (a scale or zero point) shaped to broadcast along ``values``' axis."""
         if which.dim() == 0:
@@ -287,18 +293,14 @@ class Network(torch.nn.Module):
         )
         floats = torch.from_numpy(values.astype(np.float32))
         start = floats - weight.shaped(floats, weight.zero_point)  # in steps
-        if weight.dtype != np.int8:  # a bias, trained in its own units
+        if not weight.in_steps:
             start = start * weight.shaped(floats, weight.scale)
         self.trained[weight.parameter] = torch.nn.Parameter(start)
         self.weights[output] = weight
 
-    def in_steps(self, parameter: str) -> bool:
-        """Whether ``parameter`` is an int8 weight, trained in units of its steps."""
-        return any(w.parameter == parameter and w.dtype == np.int8 for w in self.weights.values())
-
     def _value(self, weight: _Weight) -> Any:
         p = self.trained[weight.parameter]
-        if weight.dtype != np.int8:  # an int32 bias: its steps are far below the error
+        if not weight.in_steps:  # an int32 bias: its steps are far below the error
             return p
         if weight.scale.dim() == 0:
             steps = torch.fake_quantize_per_tensor_affine(p, 1.0, int(weight.zero_point), -128, 127)
@@ -336,10 +338,10 @@ class Network(torch.nn.Module):
         with torch.no_grad():
             for weight in self.weights.values():
                 p = self.trained[weight.parameter]
-                if weight.dtype != np.int8:
+                if not weight.in_steps:
                     p = p / weight.shaped(p, weight.scale)
                 q = torch.round(p) + weight.shaped(p, weight.zero_point)
-                if weight.dtype == np.int8:
+                if weight.in_steps:
                     q = q.clamp(info.min, info.max)
                 array = q.numpy().astype(weight.dtype)
                 initializers[weight.initializer].CopyFrom(

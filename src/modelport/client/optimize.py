@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -107,7 +107,6 @@ def optimize(
 ) -> Drift:
     """Optimise ``source`` into ``output``; the drift, also written to ``*.drift.json``."""
     _check_options(mode, calibration, distil_steps)
-    distil = _distiller() if distil_steps else None
     if not source.is_file():
         raise FileNotFoundError(2, "no such file", str(source))
     spec = input_spec(source, input_size)
@@ -134,8 +133,8 @@ def optimize(
             operation = "int8-static"
             calibration_data = load_images(calibration, spec.width, spec.height, layout=spec.layout)
             kept, rounded = _int8_static(graph, result, spec.name, calibration_data, Path(temp))
-            if distil is not None:
-                distilled = distil(result, graph, spec, calibration, distil_steps)
+            if distil_steps:
+                distilled = _distil(result, graph, spec, calibration, distil_steps)
         else:
             operation = "int8-dynamic"
             _int8_dynamic(graph, result)
@@ -171,34 +170,30 @@ def _check_options(mode: str, calibration: Path | None, distil_steps: int) -> No
         raise InvalidInput(f"--distil takes a number of steps, got {distil_steps}")
     if distil_steps and calibration is None:
         raise InvalidInput("--distil needs --int8 and --calibration-images (its training images)")
+    if distil_steps:  # torch is checked for before any work starts
+        try:
+            import modelport.client.distil  # noqa: F401
+        except ImportError as exc:
+            raise InvalidInput(f"--distil needs torch ({exc}): pip install torch") from None
 
 
-Distiller = Callable[[Path, Path, InputSpec, Path, int], dict[str, object]]
+def _distil(
+    quantized: Path, original: Path, spec: InputSpec, images: Path, steps: int
+) -> dict[str, object]:
+    """Distillation (:mod:`modelport.client.distil`) on ``images`` loaded a crop's margin
+    larger than the model's input; what the drift record keeps of it."""
+    from modelport.client import distil
 
-
-def _distiller() -> Distiller:
-    """Distillation (:mod:`modelport.client.distil`), which needs torch: checked before any
-    work starts."""
-    try:
-        from modelport.client import distil
-    except ImportError as exc:
-        raise InvalidInput(f"--distil needs torch ({exc}): pip install torch") from None
-
-    def run(
-        quantized: Path, original: Path, spec: InputSpec, images: Path, steps: int
-    ) -> dict[str, object]:
-        width, height = round(spec.width / CROP_RATIO), round(spec.height / CROP_RATIO)
-        larger = load_images(images, width, height, layout=spec.layout)
-        done = distil.distil(
-            quantized, original, spec.name, larger, (spec.height, spec.width),
-            layout=spec.layout, steps=steps,
-        )  # fmt: skip
-        return {
-            "distil_steps": done.steps,
-            "distil_loss": [float(f"{done.loss_before:.4g}"), float(f"{done.loss_after:.4g}")],
-        }
-
-    return run
+    width, height = round(spec.width / CROP_RATIO), round(spec.height / CROP_RATIO)
+    larger = load_images(images, width, height, layout=spec.layout)
+    done = distil.distil(
+        quantized, original, spec.name, larger, (spec.height, spec.width),
+        layout=spec.layout, steps=steps,
+    )  # fmt: skip
+    return {
+        "distil_steps": done.steps,
+        "distil_loss": [float(f"{done.loss_before:.4g}"), float(f"{done.loss_after:.4g}")],
+    }
 
 
 def _graph_optimize(source: Path, target: Path) -> None:
