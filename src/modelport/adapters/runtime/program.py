@@ -89,13 +89,38 @@ def _failure(exc: BaseException, default: str) -> Failure:
     kind = getattr(exc, "error_type", None)
     if isinstance(exc, MemoryError):
         kind = "OutOfMemoryError"
-    trace = "".join(traceback.format_exception(type(exc), exc, tb))
+    summary = traceback.TracebackException(type(exc), exc, tb)
+    _relative(summary, _import_roots())
     message = str(exc) or type(exc).__name__
-    return message, kind if isinstance(kind, str) and kind else default, trace
+    return message, kind if isinstance(kind, str) and kind else default, "".join(summary.format())
 
 
 def _ours(filename: str) -> bool:
     return filename == __file__ or filename.startswith("<frozen importlib")
+
+
+def _import_roots() -> list[str]:
+    """The folders modules are imported from, longest first, each ending in a separator."""
+    roots = {os.path.join(os.path.abspath(p), "") for p in sys.path if p}
+    return sorted(roots, key=len, reverse=True)
+
+
+def _relative(summary: traceback.TracebackException, roots: list[str]) -> None:
+    """Name each frame's file from the folder it was imported from (``algorithm.py``,
+    ``PIL/Image.py``): callers see where the code failed, not the server's directory layout."""
+    seen: set[int] = set()
+    pending: list[traceback.TracebackException | None] = [summary]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        for frame in current.stack:
+            root = next((r for r in roots if frame.filename.startswith(r)), None)
+            if root is not None:
+                frame.filename = frame.filename[len(root) :]
+        pending += [current.__cause__, current.__context__]
+        pending += getattr(current, "exceptions", None) or []  # an ExceptionGroup's
 
 
 def _positional(fn: Callable[..., Any]) -> tuple[int, int]:
