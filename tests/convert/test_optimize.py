@@ -58,6 +58,11 @@ def test_int8_static_with_calibration(
     weights = {i.name for i in graph.initializer}
     assert [c.input[1] in weights for c in convs] == [True, True, False]
     assert drift["gptq_layers"] == 2  # the third convolution's weights and the Linear's
+    # the scores leave the integer Gemm as floats: no rounding to 8 bits at the very end
+    producers = {o: n for n in graph.node for o in n.output}
+    assert [producers[o.name].op_type for o in graph.output] == ["Gemm"]
+    used = {name for n in graph.node for name in n.input}
+    assert all(i.name in used for i in graph.initializer)
 
 
 def test_int8_static_distilled(cnn_onnx: Path, images: Path, tmp_path: Path, cli: Run) -> None:
