@@ -19,6 +19,8 @@ from modelport.client.drift import Array, probabilities
 from modelport.errors import InvalidInput
 from tests.convert.networks import SIZE, network, outputs, quantize, smooth_images
 
+Q_DQ = ("QuantizeLinear", "DequantizeLinear")
+
 
 @pytest.fixture(scope="module")
 def models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
@@ -67,8 +69,20 @@ def test_distillation_brings_onnx_runtimes_int8_outputs_closer(
     old = {i.name: numpy_helper.to_array(i) for i in graphs[0].initializer}
     new = {i.name: numpy_helper.to_array(i) for i in graphs[1].initializer}
     changed = {name for name in old if not np.array_equal(old[name], new[name])}
-    assert changed and all(old[name].dtype in (np.int8, np.int32) for name in changed)
     assert all(new[name].dtype == old[name].dtype for name in changed)
+    scales = {n.input[1] for n in graphs[1].node if n.op_type in Q_DQ}
+    assert changed - scales and changed & scales  # weights and biases, and learnt scales
+    assert all(old[name].dtype in (np.int8, np.int32) for name in changed - scales)
+    # ONNX Runtime's integer kernels take a bias's scale to be its input's times its weight's
+    dequantized = {n.output[0]: n.input[1] for n in graphs[1].node if n.op_type in Q_DQ}
+    integer = [
+        [new[dequantized[name]] for name in node.input[:3]]
+        for node in graphs[1].node
+        if node.op_type in ("Conv", "Gemm") and all(i in dequantized for i in node.input[:3])
+    ]
+    assert integer
+    for x, w, b in integer:
+        np.testing.assert_allclose(b, x * w, rtol=1e-6)
 
 
 def test_an_operator_it_cannot_run_is_refused_before_training(tmp_path: Path) -> None:

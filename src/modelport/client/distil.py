@@ -3,15 +3,17 @@
 GPTQ (:mod:`modelport.client.gptq`) fixes the weights' share of the quantisation error; what
 is left is the activations', each rounded to 8 bits with one range per tensor, a little in
 every layer. Here the QDQ model runs in torch as it runs in ONNX Runtime: every
-QuantizeLinear is a fake quantisation with ONNX Runtime's scale and zero point (gradients pass
-straight through inside the range), every int8 weight a float parameter fake-quantised per
-channel with its own scales. Adam then moves the weights (in units of their own int8 steps, so
-every channel moves at the same pace whatever its scale) and the biases so that the quantised
-model's class probabilities approach the float model's (KL divergence) on random crops and
-mirror images of the calibration images: the layers learn to absorb the activations'
-rounding. No labels are needed, only the float model as teacher. At the end the int8 weights
-and int32 biases are rounded again with the same scales, so graph, size and speed are those
-of the model it starts from.
+QuantizeLinear is a fake quantisation with ONNX Runtime's zero point and a scale of its own
+to learn (LSQ: gradients pass straight through the rounding inside the range, and the scale
+learns where to trade clipping for finer steps), every int8 weight a float parameter
+fake-quantised per channel with its own scales. Adam then moves the weights (in units of
+their own int8 steps, so every channel moves at the same pace whatever its scale), the
+biases and the activation scales (in log units) so that the quantised model's class
+probabilities approach the float model's (KL divergence) on random crops and mirror images
+of the calibration images. No labels are needed, only the float model as teacher. At the end
+the activation scales are written back, each bias's scale becomes its input's scale times its
+weight's (what ONNX Runtime's integer kernels assume), and the int8 weights and int32 biases
+are rounded again, so graph, size and speed are those of the model it starts from.
 
 Models whose output is not class scores are distilled on their first output's mean squared
 error instead. A graph with an operator :data:`OPERATORS` does not know is refused before any
@@ -35,6 +37,7 @@ from modelport.errors import InvalidInput
 BATCH = 16
 LEARNING_RATE = 1e-5  # of the biases, in their own units
 STEP_RATE = 5e-3  # of the int8 weights, in their steps
+SCALE_RATE = 1.5e-2  # of the activation scales, in log units
 SEED = 0
 LOG_FLOOR = 1e-8  # probabilities below it count as it in the KL divergence
 REPORT = 20  # steps averaged for the loss reported at the start and the end
@@ -60,6 +63,7 @@ def distil(
     steps: int,
     learning_rate: float = LEARNING_RATE,
     step_rate: float = STEP_RATE,
+    scale_rate: float = SCALE_RATE,
 ) -> Distilled:
     """Fine-tune ``quantized`` (the QDQ model of ``original``) in place for ``steps`` batches
     of ``BATCH`` random ``crop`` (height, width) windows of ``images`` (a batch in the
@@ -76,7 +80,11 @@ def distil(
     weights = [network.trained[w.parameter] for w in network.weights.values() if w.in_steps]
     biases = [network.trained[w.parameter] for w in network.weights.values() if not w.in_steps]
     optimizer = torch.optim.Adam(
-        [{"params": weights, "lr": step_rate}, {"params": biases, "lr": learning_rate}]
+        [
+            {"params": weights, "lr": step_rate},
+            {"params": biases, "lr": learning_rate},
+            {"params": list(network.scales.values()), "lr": scale_rate},
+        ]
     )
     losses: list[float] = []
     for _ in range(steps):
@@ -220,11 +228,22 @@ OPERATORS = frozenset(_FUNCTIONS) | {"QuantizeLinear", "DequantizeLinear"}
 
 
 @dataclass
+class _Quantizer:
+    """An activation's QuantizeLinear: which learnt scale, its zero point and range."""
+
+    scale: str  # the key of its log scale in Network.scales
+    zero_point: Any  # a float tensor of one element
+    low: int
+    high: int
+
+
+@dataclass
 class _Weight:
     """An int8 or int32 initializer behind a DequantizeLinear, trained as a float."""
 
     parameter: str
     initializer: str
+    scale_initializer: str
     dtype: Any
     scale: Any  # torch.Tensor, per channel along ``axis`` or a scalar
     zero_point: Any
@@ -268,17 +287,34 @@ class Network(torch.nn.Module):
         self.weights: dict[str, _Weight] = {}
         self.trained = torch.nn.ParameterDict()
         self.constants: dict[str, Any] = {}
-        self.quantizers: dict[str, tuple[float, int, int, int]] = {}
+        self.quantizers: dict[str, _Quantizer] = {}
+        self.scales = torch.nn.ParameterDict()  # learnt log scales of the activations
+        self.scale_keys: dict[str, str] = {}  # an activation scale initializer -> its key
+        self.dequantized: dict[str, str] = {}  # an activation's DequantizeLinear -> scale key
         for op, inputs, output, attributes in self.nodes:
             if op == "DequantizeLinear" and inputs[0] in arrays:
                 self._weight(arrays, inputs, output, attributes.get("axis", 1))
+            elif op == "DequantizeLinear":
+                self.dequantized[output] = self._scale_key(inputs[1], arrays)
             elif op == "QuantizeLinear":
                 zero = arrays[inputs[2]] if len(inputs) > 2 else np.uint8(0)
                 low, high = (0, 255) if zero.dtype == np.uint8 else (-128, 127)
-                self.quantizers[output] = (float(arrays[inputs[1]]), int(zero), low, high)
+                key = self._scale_key(inputs[1], arrays)
+                zero_point = torch.tensor([float(zero)])
+                self.quantizers[output] = _Quantizer(key, zero_point, low, high)
         for name, array in arrays.items():
             if array.dtype in (np.float32, np.int64):
                 self.constants[name] = torch.from_numpy(array.copy())
+
+    def _scale_key(self, initializer: str, arrays: dict[str, Array]) -> str:
+        """The key of an activation scale initializer's learnt log scale: one for all the
+        Q and DQ nodes that read it (ONNX Runtime's quantiser shares one between the two
+        sides of a Flatten or a MaxPool, so that it can drop them)."""
+        if initializer not in self.scale_keys:
+            key = self.scale_keys[initializer] = f"s{len(self.scales)}"
+            start = np.log(float(arrays[initializer]))
+            self.scales[key] = torch.nn.Parameter(torch.tensor(start, dtype=torch.float32))
+        return self.scale_keys[initializer]
 
     def _weight(self, arrays: dict[str, Array], inputs: list[str], output: str, axis: int) -> None:
         values, scale = arrays[inputs[0]], arrays[inputs[1]].astype(np.float32)
@@ -286,6 +322,7 @@ class Network(torch.nn.Module):
         weight = _Weight(
             parameter=f"w{len(self.weights)}",
             initializer=inputs[0],
+            scale_initializer=inputs[1],
             dtype=values.dtype,
             scale=torch.from_numpy(scale),
             zero_point=torch.from_numpy(zero.astype(np.int32)),
@@ -318,10 +355,7 @@ class Network(torch.nn.Module):
             if output in values:  # a weight's DequantizeLinear
                 continue
             if op == "QuantizeLinear":
-                scale, zero, low, high = self.quantizers[output]
-                values[output] = torch.fake_quantize_per_tensor_affine(
-                    values[inputs[0]], scale, zero, low, high
-                )
+                values[output] = self._quantize(values[inputs[0]], self.quantizers[output])
             elif op == "DequantizeLinear":  # of an activation: its Q already rounded it
                 values[output] = values[inputs[0]]
             else:
@@ -329,13 +363,34 @@ class Network(torch.nn.Module):
                 values[output] = _FUNCTIONS[op](args, attributes)
         return values[self.output]
 
+    def _quantize(self, x: Any, quantizer: _Quantizer) -> Any:
+        """LSQ: the scale's gradient scaled by 1/sqrt(elements x top level), per its paper."""
+        scale = self.scales[quantizer.scale].exp().reshape(1)
+        factor = float(x[0].numel() * quantizer.high) ** -0.5
+        return torch._fake_quantize_learnable_per_tensor_affine(
+            x, scale, quantizer.zero_point, quantizer.low, quantizer.high, factor
+        )
+
     def store(self, model: Any) -> None:
-        """Round the trained weights into ``model``'s initializers, same scales."""
+        """Write the learnt activation scales, each bias's scale as its input's times its
+        weight's, and round the trained weights and biases into ``model``'s initializers."""
         from onnx import numpy_helper
 
         initializers = {i.name: i for i in model.graph.initializer}
+
+        def write(name: str, array: Array) -> None:
+            initializers[name].CopyFrom(numpy_helper.from_array(array, name))
+
         info = np.iinfo(np.int8)
         with torch.no_grad():
+            for initializer, key in self.scale_keys.items():
+                write(initializer, np.array(self.scales[key].exp().item(), np.float32))
+            for op, inputs, _, _ in self.nodes:
+                bias = self.weights.get(inputs[2]) if len(inputs) > 2 else None
+                weight = self.weights.get(inputs[1]) if len(inputs) > 1 else None
+                if op in ("Conv", "Gemm") and bias and weight and inputs[0] in self.dequantized:
+                    bias.scale = weight.scale * self.scales[self.dequantized[inputs[0]]].exp()
+                    write(bias.scale_initializer, bias.scale.numpy().astype(np.float32))
             for weight in self.weights.values():
                 p = self.trained[weight.parameter]
                 if not weight.in_steps:
@@ -343,7 +398,4 @@ class Network(torch.nn.Module):
                 q = torch.round(p) + weight.shaped(p, weight.zero_point)
                 if weight.in_steps:
                     q = q.clamp(info.min, info.max)
-                array = q.numpy().astype(weight.dtype)
-                initializers[weight.initializer].CopyFrom(
-                    numpy_helper.from_array(array, weight.initializer)
-                )
+                write(weight.initializer, q.numpy().astype(weight.dtype))
