@@ -381,21 +381,25 @@ class Network(torch.nn.Module):
         def write(name: str, array: Array) -> None:
             initializers[name].CopyFrom(numpy_helper.from_array(array, name))
 
-        info = np.iinfo(np.int8)
         with torch.no_grad():
             for initializer, key in self.scale_keys.items():
                 write(initializer, np.array(self.scales[key].exp().item(), np.float32))
             for op, inputs, _, _ in self.nodes:
-                bias = self.weights.get(inputs[2]) if len(inputs) > 2 else None
-                weight = self.weights.get(inputs[1]) if len(inputs) > 1 else None
-                if op in ("Conv", "Gemm") and bias and weight and inputs[0] in self.dequantized:
+                if (
+                    op not in ("Conv", "Gemm")
+                    or len(inputs) < 3
+                    or inputs[0] not in self.dequantized
+                ):
+                    continue
+                weight, bias = self.weights.get(inputs[1]), self.weights.get(inputs[2])
+                if weight is not None and bias is not None:
                     bias.scale = weight.scale * self.scales[self.dequantized[inputs[0]]].exp()
                     write(bias.scale_initializer, bias.scale.numpy().astype(np.float32))
             for weight in self.weights.values():
                 p = self.trained[weight.parameter]
                 if not weight.in_steps:
                     p = p / weight.shaped(p, weight.scale)
-                q = torch.round(p) + weight.shaped(p, weight.zero_point)
-                if weight.in_steps:
-                    q = q.clamp(info.min, info.max)
+                q = torch.round(p.double()) + weight.shaped(p, weight.zero_point)
+                info = np.iinfo(weight.dtype)  # an int32 bias too: its scale may have shrunk
+                q = q.clamp(info.min, info.max)
                 write(weight.initializer, q.numpy().astype(weight.dtype))
