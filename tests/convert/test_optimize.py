@@ -139,3 +139,14 @@ def test_distil_without_torch_is_refused_before_any_work(
         optimize(cnn_onnx, tmp_path / "never.onnx", mode="int8", calibration=images,
                  distil_steps=5)  # fmt: skip
     assert not (tmp_path / "never.onnx").exists()
+
+
+def test_a_refused_int8_model_names_the_next_step(
+    cnn_onnx: Path, images: Path, tmp_path: Path, cli: Run
+) -> None:
+    out = tmp_path / "refused.onnx"
+    static = ("--calibration-images", images, "--check", images)
+    for extra, step in (((), "--calibration-images DIR"), (static, "--distil 200")):
+        code, _, err = cli("optimize", cnn_onnx, "--int8", *extra, "--tolerance", "0", "-o", out)
+        assert code == 1 and "max abs diff" in err and step in err, err
+        assert not out.exists()

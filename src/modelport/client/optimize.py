@@ -32,6 +32,7 @@ from modelport.client.drift import (
     NEAR_TIE,
     Array,
     Drift,
+    DriftExceeded,
     compare,
     cpu_session,
     is_scores,
@@ -154,11 +155,23 @@ def optimize(
             drift.extra["gptq_layers"] = rounded
         drift.extra.update(distilled)
         limit = DEFAULT_TOLERANCE[mode] if tolerance == "default" else tolerance
-        drift.check(limit, min_agreement)
+        try:
+            drift.check(limit, min_agreement)
+        except DriftExceeded as exc:
+            raise DriftExceeded(exc.message + _next_step(operation, distil_steps), drift) from None
         output.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(result, output)
     drift.write(output)
     return drift
+
+
+def _next_step(operation: str, distil_steps: int) -> str:
+    """What to try when INT8 is refused: the steps that bring it closer to the original."""
+    if operation == "int8-dynamic":
+        return "; static INT8 (--calibration-images DIR), then --distil 200, keeps it closer"
+    if operation == "int8-static" and not distil_steps:
+        return "; --distil 200 (needs torch) trains the INT8 model towards the original"
+    return ""
 
 
 def _check_options(mode: str, calibration: Path | None, distil_steps: int) -> None:
