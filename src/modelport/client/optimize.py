@@ -299,13 +299,17 @@ def _int8_static(
 def _float_outputs(path: Path) -> None:
     """Drop the QuantizeLinear/DequantizeLinear pair in front of each graph output: rounding
     the scores to 8 bits adds error straight onto them and saves nothing (ONNX Runtime's
-    integer Gemm and Conv write float as readily). On MobileNetV2 the mean KL divergence from
-    FP32 on held-out crops falls by 9-13% with GPTQ alone, by 7-12% after distillation."""
+    integer Gemm and Conv write float as readily). On MobileNetV2 (GPTQ) the mean KL
+    divergence from FP32 on held-out crops falls by 9-13%."""
     import onnx
 
     model = onnx.load(str(path))
     nodes = model.graph.node
     producer = {out: node for node in nodes for out in node.output}
+    readers: dict[str, int] = {}
+    for node in nodes:
+        for name in node.input:
+            readers[name] = readers.get(name, 0) + 1
     for output in model.graph.output:
         dequantize = producer.get(output.name)
         if dequantize is None or dequantize.op_type != "DequantizeLinear":
@@ -314,8 +318,8 @@ def _float_outputs(path: Path) -> None:
         if quantize is None or quantize.op_type != "QuantizeLinear":
             continue
         source = quantize.input[0]
-        if source not in producer:  # a graph input passed straight through
-            continue
+        if source not in producer or readers[quantize.output[0]] > 1:
+            continue  # a graph input passed straight through, or 8-bit values read elsewhere
         nodes.remove(quantize)
         nodes.remove(dequantize)
         for node in nodes:  # the float value now carries the output's name
