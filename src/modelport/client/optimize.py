@@ -20,6 +20,7 @@ import shutil
 import tempfile
 import time
 import warnings
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -306,10 +307,7 @@ def _float_outputs(path: Path) -> None:
     model = onnx.load(str(path))
     nodes = model.graph.node
     producer = {out: node for node in nodes for out in node.output}
-    readers: dict[str, int] = {}
-    for node in nodes:
-        for name in node.input:
-            readers[name] = readers.get(name, 0) + 1
+    readers = Counter(name for node in nodes for name in node.input)
     for output in model.graph.output:
         dequantize = producer.get(output.name)
         if dequantize is None or dequantize.op_type != "DequantizeLinear":

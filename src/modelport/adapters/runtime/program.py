@@ -107,14 +107,13 @@ def _import_roots() -> list[str]:
 
 def _relative(summary: traceback.TracebackException, roots: list[str]) -> None:
     """Name each frame's file from the folder it was imported from (``algorithm.py``,
-    ``PIL/Image.py``): callers see where the code failed, not the server's directory layout."""
-    seen: set[int] = set()
+    ``PIL/Image.py``): callers see where the code failed, not the server's directory layout.
+    The chain holds each exception once (``TracebackException`` breaks cycles itself)."""
     pending: list[traceback.TracebackException | None] = [summary]
     while pending:
         current = pending.pop()
-        if current is None or id(current) in seen:
+        if current is None:
             continue
-        seen.add(id(current))
         for frame in current.stack:
             root = next((r for r in roots if frame.filename.startswith(r)), None)
             if root is not None:
