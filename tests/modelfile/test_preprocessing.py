@@ -70,10 +70,13 @@ def test_the_centre_crop_matches_resizing_everything_then_cropping(size: tuple[i
 
 
 @pytest.mark.parametrize("layout", ["NCHW", "NHWC"])
-def test_normalisation_is_x_over_scale_minus_mean_over_std(layout: str) -> None:
+@pytest.mark.parametrize("flipped", [False, True])  # BGR models get reversed-channel views
+def test_normalisation_is_x_over_scale_minus_mean_over_std(layout: str, flipped: bool) -> None:
     settings = {"scale": 127.5, "mean": [0.1, 0.2, 0.3], "std": [0.5, 0.25, 2.0]}
     images = _images(layout=layout, settings=settings)
     pixels = np.random.default_rng(1).integers(0, 256, (2, 8, 6, 3), dtype=np.uint8)
+    if flipped:
+        pixels = pixels[..., ::-1]
     tensor = images.tensor(list(pixels))
     expected = (pixels / 127.5 - np.array([0.1, 0.2, 0.3])) / np.array([0.5, 0.25, 2.0])
     if layout == "NCHW":

@@ -129,6 +129,29 @@ def test_exif_orientation_is_applied() -> None:
     assert pixels[55, 20, 2] > 200 > pixels[55, 20, 0]  # bottom: blue
 
 
+def test_only_a_turned_image_goes_through_exif_transpose(monkeypatch: pytest.MonkeyPatch) -> None:
+    """exif_transpose copies every image it gets, upright or not: a decoded photo is large."""
+    from PIL import ImageOps
+
+    turned: list[tuple[int, int]] = []
+    transpose = ImageOps.exif_transpose
+
+    def spy(image: Image.Image) -> Image.Image:
+        turned.append(image.size)
+        return transpose(image)
+
+    monkeypatch.setattr(ImageOps, "exif_transpose", spy)
+    upright, six = Image.Exif(), Image.Exif()
+    upright[0x0112], six[0x0112] = 1, 6
+    for exif in (None, upright, six):
+        out = io.BytesIO()
+        extra = {} if exif is None else {"exif": exif.tobytes()}
+        halves((60, 40)).save(out, format="JPEG", quality=95, **extra)
+        shape = vision.load_image(out.getvalue()).shape
+        assert shape == ((60, 40, 3) if exif is six else (40, 60, 3))
+    assert turned == [(60, 40)]  # the orientation-6 image alone
+
+
 def test_alpha_palette_cmyk_16_bit_and_1_bit_convert() -> None:
     rgba = Image.new("RGBA", (4, 4), (0, 0, 0, 0))
     rgba.putpixel((1, 1), (255, 0, 0, 255))

@@ -202,8 +202,10 @@ def decode(raw: bytes, mode: str, size_hint: Size | None = None) -> Image.Image:
         raise TruncatedImageError(message) from exc
     with warnings.catch_warnings():  # a corrupt EXIF block is no reason to refuse the pixels
         warnings.simplefilter("ignore")
-        with contextlib.suppress(OSError, SyntaxError, ValueError, KeyError, TypeError):
-            image = ImageOps.exif_transpose(image)
+        # exif_transpose copies even an upright image: only a turned one goes through it
+        if _orientation(image) not in (None, 1):
+            with contextlib.suppress(OSError, SyntaxError, ValueError, KeyError, TypeError):
+                image = ImageOps.exif_transpose(image)
     image = _convert(image, mode)
     if drafted:  # decoded smaller: say how large it is, for coordinates in the original
         turned = (image.size[0] > image.size[1]) != (width > height)
@@ -253,11 +255,16 @@ def _oriented(image: Image.Image, size_hint: Size | None) -> Size | None:
     """The hint in the stored orientation: swapped when EXIF turns the image by 90°."""
     if size_hint is None:
         return None
+    return (size_hint[1], size_hint[0]) if _orientation(image) in _TRANSPOSED else size_hint
+
+
+def _orientation(image: Image.Image) -> int | None:
+    """The EXIF orientation (1 is upright); ``None`` when absent or unreadable."""
     try:
-        orientation = image.getexif().get(0x0112)
+        value = image.getexif().get(0x0112)
     except (OSError, SyntaxError, ValueError, KeyError, TypeError):
-        orientation = None
-    return (size_hint[1], size_hint[0]) if orientation in _TRANSPOSED else size_hint
+        return None
+    return value if isinstance(value, int) else None
 
 
 def not_an_image(raw: bytes, what: str = "the bytes") -> NotAnImageError:
