@@ -16,6 +16,10 @@ and one photo (scikit-image's coffee at 640x480, JPEG quality 90):
                    other crops (``--distil STEPS``: fine-tuned towards FP32 in torch first);
                    then built and called raw like the FP32 model (target at concurrency 16:
                    2x the FastAPI app on the FP32 model)
+  rounds           concurrency 1 again, ``--rounds`` times: in-process b1, the FastAPI app,
+                   ``benchmarks/forwarder.py`` (the two-process floor: a bare ASGI app that
+                   hands the body to one worker process over a socketpair) and modelport
+                   raw, one after another in each round, each ratio taken within its round
 
 HTTP load comes from ``wrk`` at concurrency 1, 4 and 16. Every target gets ``--threads``
 intra-op threads (default 1, modelport's ``worker_threads`` default), so the comparison is
@@ -35,6 +39,7 @@ import json
 import math
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -52,6 +57,7 @@ import models  # benchmarks/models.py, beside this file
 from servers import free_port, wait_up, wrk
 
 BIN = Path(sys.executable).parent
+HERE = Path(__file__).resolve().parent  # forwarder.py is beside this file
 SIZE, CROP = 224, 256
 MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
@@ -191,6 +197,15 @@ def fastapi_app(workdir: Path, model: Path, labels: Path, threads: int) -> Itera
         .replace("{SIZE}", str(SIZE))
         .replace("{CROP}", str(CROP))
     )
+    with uvicorn_app("plain_app:app", workdir, model, labels, threads, "/docs") as url:
+        yield url + "/predict"
+
+
+@contextlib.contextmanager
+def uvicorn_app(
+    target: str, folder: Path, model: Path, labels: Path, threads: int, probe: str
+) -> Iterator[str]:
+    """``uvicorn TARGET`` run in ``folder`` with the model in its environment: its base URL."""
     port = free_port()
     env = {
         **os.environ,
@@ -199,12 +214,12 @@ def fastapi_app(workdir: Path, model: Path, labels: Path, threads: int) -> Itera
         "BENCH_LABELS": str(labels),
         "BENCH_THREADS": str(threads),
     }
-    argv = [str(BIN / "uvicorn"), "plain_app:app", "--port", str(port)]
+    argv = [str(BIN / "uvicorn"), target, "--port", str(port)]
     argv += ["--log-level", "warning", "--no-access-log"]
-    proc = subprocess.Popen(argv, cwd=workdir, env=env)
+    proc = subprocess.Popen(argv, cwd=folder, env=env)
     try:
-        wait_up(f"http://127.0.0.1:{port}/docs", proc)
-        yield f"http://127.0.0.1:{port}/predict"
+        wait_up(f"http://127.0.0.1:{port}{probe}", proc)
+        yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
         proc.wait(30)
@@ -276,15 +291,19 @@ def bench_model(
     rows.append(("in-process b16", 16, in_process(model, raw, 16, args.seconds, args.threads)))
     warm = min(2.0, args.seconds)
 
-    with fastapi_app(workdir, model, labels.with_suffix(".json"), args.threads) as url:
+    with contextlib.ExitStack() as servers:
+        # All three stay up to the end, for the interleaved concurrency-1 rounds; an idle
+        # server only waits on its socket.
+        url = servers.enter_context(fastapi_app(workdir, model, labels.with_suffix(".json"),
+                                                args.threads))  # fmt: skip
         label = check_label(url, raw, "image/jpeg", {})
-        script = lua(workdir, "fastapi", jpeg, "image/jpeg", {})
+        print(f"{name}: fastapi says {label!r}", file=sys.stderr)
+        plain = lua(workdir, "fastapi", jpeg, "image/jpeg", {})
         for c in CONCURRENCY:
-            load(url, script, c, warm)
-            rows.append((f"fastapi c{c}", c, load(url, script, c, args.seconds)))
-    print(f"{name}: fastapi says {label!r}", file=sys.stderr)
+            load(url, plain, c, warm)
+            rows.append((f"fastapi c{c}", c, load(url, plain, c, args.seconds)))
 
-    with modelport_server(workdir / name, args.threads) as (base, key):
+        base, key = servers.enter_context(modelport_server(workdir / name, args.threads))
         call = deploy(base, key, workdir, model, labels, name)
         headers = {"Authorization": f"Simple {key}"}
         label = check_label(call, raw, "image/jpeg", headers)
@@ -300,7 +319,38 @@ def bench_model(
                 rows.append((f"modelport {kind} c{c}", c, load(call, script, c, args.seconds)))
         if args.int8 and name == "mobilenet":
             rows += bench_int8(name, workdir, model, raw, jpeg, labels, (call, base, key), args)
+
+        forwarder = servers.enter_context(uvicorn_app(
+            "forwarder:app", HERE, model, labels.with_suffix(".json"), args.threads, "/"
+        ))  # fmt: skip
+        print(f"{name}: forwarder says {check_label(forwarder, raw, 'image/jpeg', {})!r}",
+              file=sys.stderr)  # fmt: skip
+        targets = {
+            "fastapi": (url, plain),
+            "two-process floor": (forwarder, plain),
+            "modelport raw": (call, lua(workdir, "raw", jpeg, "image/jpeg", headers)),
+        }
+        ROUNDS[name] = concurrency_one_rounds(model, raw, targets, args)
     return rows
+
+
+ROUNDS: dict[str, dict[str, list[float]]] = {}
+
+
+def concurrency_one_rounds(
+    model: Path, raw: bytes, targets: dict[str, tuple[str, Path]], args: argparse.Namespace
+) -> dict[str, list[float]]:
+    """Concurrency 1 against in-process b1 measured in the same round, ``--rounds`` times:
+    images/s per target and round. This machine drifts by several per cent between minutes,
+    more than the differences measured here, so each ratio compares neighbours in time."""
+    found: dict[str, list[float]] = {"in-process b1": [], **{t: [] for t in targets}}
+    for url, script in targets.values():
+        load(url, script, 1, min(2.0, args.seconds))
+    for _ in range(args.rounds):
+        found["in-process b1"].append(in_process(model, raw, 1, args.seconds, args.threads)["ips"])
+        for target, (url, script) in targets.items():
+            found[target].append(load(url, script, 1, args.seconds)["ips"])
+    return found
 
 
 def bench_int8(
@@ -380,6 +430,18 @@ def print_table(name: str, rows: list[tuple[str, int, Stats]]) -> None:
         )
 
 
+def print_rounds(name: str, found: dict[str, list[float]], seconds: float) -> None:
+    base = found["in-process b1"]
+    print(f"\n{name}: concurrency 1 in {len(base)} interleaved rounds of {seconds:g} s each")
+    print(f"{'target':<20} {'images/s':>9} {'x in-proc b1':>13} {'lowest':>7} {'highest':>8}")
+    for target, values in found.items():
+        ratios = [v / b for v, b in zip(values, base, strict=True)]
+        print(
+            f"{target:<20} {statistics.median(values):>9.1f} {statistics.median(ratios):>13.3f}"
+            f" {min(ratios):>7.3f} {max(ratios):>8.3f}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -399,6 +461,9 @@ def main() -> None:
         default=200,
         metavar="STEPS",
         help="int8: optimize --distil STEPS, fine-tuned in torch (200; 0: GPTQ rounding only)",
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="interleaved concurrency-1 rounds per model (5)"
     )
     args = parser.parse_args()
     names = [n.strip() for n in args.models.split(",") if n.strip()]
@@ -423,11 +488,14 @@ def main() -> None:
             tables.append((name, bench_model(name, workdir, jpeg, b64, labels, args)))
     for name, rows in tables:
         print_table(f"{name} ({len(raw)} byte JPEG, 640x480, --threads {args.threads})", rows)
+        print_rounds(name, ROUNDS[name], args.seconds)
     print(
         "\nimages/s for the HTTP rows is requests/s (one image a request); latency is per"
         " request, or per session call for in-process. x in-proc b1: images/s over in-process"
         " b1 (concurrency 1 rows; int8 rows: over in-process int8 b1); x fastapi: over the"
-        " FastAPI app (FP32) at the same concurrency."
+        " FastAPI app (FP32) at the same concurrency. Rounds: median over rounds of images/s"
+        " over in-process b1 measured in the same round (target: 0.97); the two-process floor"
+        " is benchmarks/forwarder.py, the least a gateway can do with the model in a worker."
         f"\nload average after: {os.getloadavg()[0]:.2f}"
     )
 
