@@ -117,8 +117,9 @@ class Replica(asyncio.Protocol):
             [p.id, r.content_type.value, r.stdout, len(r.body), r.token]
             for p, r in zip(calls, requests, strict=True)
         ]
-        self._transport.write(
-            worker.pack(worker.CALLS, {"calls": rows}, [r.body for r in requests])
+        # the bodies go out as they are, not copied into one frame (an image is large)
+        self._transport.writelines(
+            worker.buffers(worker.CALLS, {"calls": rows}, [r.body for r in requests])
         )
         self._arm(self._loop.time())
 

@@ -63,9 +63,14 @@ else:  # a script in the build's environment, where modelport may be absent or a
 
 def pack(kind: int, header: object, parts: Sequence[bytes] = ()) -> bytes:
     """One frame: ``pack(RESULTS, {"results": [...]}, [body])``."""
+    return b"".join(buffers(kind, header, parts))
+
+
+def buffers(kind: int, header: object, parts: Sequence[bytes] = ()) -> list[bytes]:
+    """One frame as buffers to write in order: prefix and header, then the parts, uncopied."""
     head = json.dumps(header, separators=(",", ":")).encode()
     size = sum(len(p) for p in parts)
-    return b"".join([PREFIX.pack(kind, len(head), size), head, *parts])
+    return [PREFIX.pack(kind, len(head), size) + head, *parts]
 
 
 def read_frame(stream: BinaryIO) -> Frame | None:
@@ -123,9 +128,9 @@ def serve(sock: socket.socket, program: Program, identity: Identity | None = Non
     identity = identity or Identity()
     with sock.makefile("rb") as stream:
         while (frame := read_frame(stream)) is not None and frame[0] == CALLS:
-            calls, offset = [], 0
-            for call_id, content_type, capture, size, token in frame[1]["calls"]:
-                body = frame[2][offset : offset + size]
+            calls, offset, rows = [], 0, frame[1]["calls"]
+            for call_id, content_type, capture, size, token in rows:
+                body = frame[2] if len(rows) == 1 else frame[2][offset : offset + size]
                 calls.append((call_id, content_type, body, capture, token))
                 offset += size
             if not _answer(sock, program, identity, calls):
