@@ -308,6 +308,7 @@ def _float_outputs(path: Path) -> None:
     nodes = model.graph.node
     producer = {out: node for node in nodes for out in node.output}
     readers = Counter(name for node in nodes for name in node.input)
+    dropped: set[str] = set()  # the pairs' scales and zero points
     for output in model.graph.output:
         dequantize = producer.get(output.name)
         if dequantize is None or dequantize.op_type != "DequantizeLinear":
@@ -320,14 +321,15 @@ def _float_outputs(path: Path) -> None:
             continue  # a graph input passed straight through, or 8-bit values read elsewhere
         nodes.remove(quantize)
         nodes.remove(dequantize)
+        dropped.update([*quantize.input[1:], *dequantize.input[1:]])
         for node in nodes:  # the float value now carries the output's name
             for names in (node.input, node.output):
                 for i, name in enumerate(names):
                     if name == source:
                         names[i] = output.name
     used = {name for node in nodes for name in node.input}
-    unused = [i for i in model.graph.initializer if i.name not in used]
-    for initializer in unused:  # the pairs' scales and zero points
+    unused = [i for i in model.graph.initializer if i.name in dropped - used]
+    for initializer in unused:  # only the pairs': another may be a graph input's default
         model.graph.initializer.remove(initializer)
     onnx.save(model, str(path))
 
