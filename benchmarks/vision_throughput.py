@@ -309,11 +309,12 @@ def bench_model(
         label = check_label(call, raw, "image/jpeg", headers)
         check_label(call, b64.read_bytes(), "application/json", headers)
         print(f"{name}: modelport says {label!r}", file=sys.stderr)
+        scripts: dict[str, Path] = {}
         for kind, body, content_type in (
             ("raw", jpeg, "image/jpeg"),
             ("base64", b64, "application/json"),
         ):
-            script = lua(workdir, kind, body, content_type, headers)
+            script = scripts[kind] = lua(workdir, kind, body, content_type, headers)
             for c in CONCURRENCY:
                 load(call, script, c, warm)
                 rows.append((f"modelport {kind} c{c}", c, load(call, script, c, args.seconds)))
@@ -328,7 +329,7 @@ def bench_model(
         targets = {
             "fastapi": (url, plain),
             "two-process floor": (forwarder, plain),
-            "modelport raw": (call, lua(workdir, "raw", jpeg, "image/jpeg", headers)),
+            "modelport raw": (call, scripts["raw"]),
         }
         ROUNDS[name] = concurrency_one_rounds(model, raw, targets, args)
     return rows
