@@ -32,7 +32,8 @@ def wait_up(url: str, proc: subprocess.Popen[bytes], timeout: float = 600) -> No
 
 
 def wrk(url: str, script: Path, connections: int, seconds: float) -> dict[str, float]:
-    """Load ``url`` with ``wrk`` running a Lua ``script``: p50 and p99 in ms, requests/s.
+    """Load ``url`` with ``wrk`` running a Lua ``script``: p50 and p99 in ms, requests/s, and
+    the number of requests answered.
 
     Stops the benchmark on any non-2xx answer or socket error: they would count as speed."""
     argv = ["wrk", f"-t{min(connections, 2)}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
@@ -47,5 +48,6 @@ def wrk(url: str, script: Path, connections: int, seconds: float) -> dict[str, f
         return float(m[1]) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m[2]]
 
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    assert rps, out
-    return {"p50": ms("50"), "p99": ms("99"), "rps": float(rps[1])}
+    requests = re.search(r"(\d+) requests in", out)
+    assert rps and requests, out
+    return {"p50": ms("50"), "p99": ms("99"), "rps": float(rps[1]), "requests": float(requests[1])}

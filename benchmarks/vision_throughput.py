@@ -19,7 +19,9 @@ and one photo (scikit-image's coffee at 640x480, JPEG quality 90):
   rounds           concurrency 1 again, ``--rounds`` times: in-process b1, the FastAPI app,
                    ``benchmarks/forwarder.py`` (the two-process floor: a bare ASGI app that
                    hands the body to one worker process over a socketpair) and modelport
-                   raw, one after another in each round, each ratio taken within its round
+                   raw, one after another in each round, each ratio taken within its round;
+                   with the CPU time each target's processes (server and workers; for
+                   in-process, the loop's own) spent per image, read from /proc
 
 HTTP load comes from ``wrk`` at concurrency 1, 4 and 16. Every target gets ``--threads``
 intra-op threads (default 1, modelport's ``worker_threads`` default), so the comparison is
@@ -64,6 +66,8 @@ STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 FACTOR, OFFSET = (1 / (255 * STD))[:, None, None], (-MEAN / STD)[:, None, None]
 CONCURRENCY = (1, 4, 16)
 Stats = dict[str, float]
+SERVERS: dict[str, int] = {}  # a running server's base URL -> its process id
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def preprocess(raw: bytes) -> np.ndarray:
@@ -155,17 +159,38 @@ def in_process(model: Path, jpeg: bytes, batch: int, seconds: float, threads: in
     for _ in range(3):
         once()
     times: list[float] = []
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds:
         t = time.perf_counter()
         once()
         times.append(time.perf_counter() - t)
-    return summary(times, len(times) * batch, time.perf_counter() - start)
+    stats = summary(times, len(times) * batch, time.perf_counter() - start)
+    stats["cpu_ms"] = (time.process_time() - cpu) * 1000 / (len(times) * batch)
+    return stats
 
 
 def load(url: str, script: Path, connections: int, seconds: float) -> Stats:
+    """wrk's figures, and the CPU time the server's processes spent per request."""
+    pid = next(p for base, p in SERVERS.items() if f"{url}/".startswith(f"{base}/"))
+    cpu = cpu_seconds(pid)
     found = wrk(url, script, connections, seconds)
-    return {"ips": found["rps"], "p50": found["p50"], "p99": found["p99"]}
+    spent = (cpu_seconds(pid) - cpu) * 1000 / max(found["requests"], 1)
+    return {"ips": found["rps"], "p50": found["p50"], "p99": found["p99"], "cpu_ms": spent}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system time of a process and its living descendants (workers), from /proc."""
+    total, pending = 0.0, [pid]
+    while pending:
+        proc = Path(f"/proc/{pending.pop()}")
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            children = [(t / "children").read_text().split() for t in (proc / "task").iterdir()]
+        except OSError:  # it ended meanwhile
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICKS
+        pending += [int(child) for found in children for child in found]
+    return total
 
 
 def lua(workdir: Path, name: str, body: Path, content_type: str, headers: dict[str, str]) -> Path:
@@ -217,10 +242,13 @@ def uvicorn_app(
     argv = [str(BIN / "uvicorn"), target, "--port", str(port)]
     argv += ["--log-level", "warning", "--no-access-log"]
     proc = subprocess.Popen(argv, cwd=folder, env=env)
+    url = f"http://127.0.0.1:{port}"
     try:
-        wait_up(f"http://127.0.0.1:{port}{probe}", proc)
-        yield f"http://127.0.0.1:{port}"
+        wait_up(url + probe, proc)
+        SERVERS[url] = proc.pid
+        yield url
     finally:
+        SERVERS.pop(url, None)
         proc.terminate()
         proc.wait(30)
 
@@ -239,12 +267,14 @@ def modelport_server(workdir: Path, threads: int) -> Iterator[tuple[str, str]]:
     log = open(workdir / "serve.log", "wb")  # noqa: SIM115
     argv = [str(BIN / "modelport"), "serve", "--no-examples"]
     proc = subprocess.Popen(argv, env=env, stdout=log, stderr=log)
+    url = f"http://127.0.0.1:{port}"
     try:
-        url = f"http://127.0.0.1:{port}"
         wait_up(url + "/healthz", proc)
         key = json.loads((workdir / "home" / "credentials.json").read_text())["api_key"]
+        SERVERS[url] = proc.pid
         yield url, key
     finally:
+        SERVERS.pop(url, None)
         proc.terminate()
         proc.wait(30)
         log.close()
@@ -335,22 +365,22 @@ def bench_model(
     return rows
 
 
-ROUNDS: dict[str, dict[str, list[float]]] = {}
+ROUNDS: dict[str, dict[str, list[Stats]]] = {}
 
 
 def concurrency_one_rounds(
     model: Path, raw: bytes, targets: dict[str, tuple[str, Path]], args: argparse.Namespace
-) -> dict[str, list[float]]:
+) -> dict[str, list[Stats]]:
     """Concurrency 1 against in-process b1 measured in the same round, ``--rounds`` times:
-    images/s per target and round. This machine drifts by several per cent between minutes,
+    each target's figures per round. This machine drifts by several per cent between minutes,
     more than the differences measured here, so each ratio compares neighbours in time."""
-    found: dict[str, list[float]] = {"in-process b1": [], **{t: [] for t in targets}}
+    found: dict[str, list[Stats]] = {"in-process b1": [], **{t: [] for t in targets}}
     for url, script in targets.values():
         load(url, script, 1, min(2.0, args.seconds))
     for _ in range(args.rounds):
-        found["in-process b1"].append(in_process(model, raw, 1, args.seconds, args.threads)["ips"])
+        found["in-process b1"].append(in_process(model, raw, 1, args.seconds, args.threads))
         for target, (url, script) in targets.items():
-            found[target].append(load(url, script, 1, args.seconds)["ips"])
+            found[target].append(load(url, script, 1, args.seconds))
     return found
 
 
@@ -431,15 +461,21 @@ def print_table(name: str, rows: list[tuple[str, int, Stats]]) -> None:
         )
 
 
-def print_rounds(name: str, found: dict[str, list[float]], seconds: float) -> None:
-    base = found["in-process b1"]
+def print_rounds(name: str, found: dict[str, list[Stats]], seconds: float) -> None:
+    base = [r["ips"] for r in found["in-process b1"]]
+    base_cpu = statistics.median(r["cpu_ms"] for r in found["in-process b1"])
     print(f"\n{name}: concurrency 1 in {len(base)} interleaved rounds of {seconds:g} s each")
-    print(f"{'target':<20} {'images/s':>9} {'x in-proc b1':>13} {'lowest':>7} {'highest':>8}")
-    for target, values in found.items():
+    print(
+        f"{'target':<20} {'images/s':>9} {'x in-proc b1':>13} {'lowest':>7} {'highest':>8}"
+        f" {'CPU ms/image':>13} {'over in-proc':>13}"
+    )
+    for target, rounds in found.items():
+        values = [r["ips"] for r in rounds]
         ratios = [v / b for v, b in zip(values, base, strict=True)]
+        cpu = statistics.median(r["cpu_ms"] for r in rounds)
         print(
             f"{target:<20} {statistics.median(values):>9.1f} {statistics.median(ratios):>13.3f}"
-            f" {min(ratios):>7.3f} {max(ratios):>8.3f}"
+            f" {min(ratios):>7.3f} {max(ratios):>8.3f} {cpu:>13.3f} {cpu - base_cpu:>+13.3f}"
         )
 
 
@@ -497,6 +533,8 @@ def main() -> None:
         " FastAPI app (FP32) at the same concurrency. Rounds: median over rounds of images/s"
         " over in-process b1 measured in the same round (target: 0.97); the two-process floor"
         " is benchmarks/forwarder.py, the least a gateway can do with the model in a worker."
+        " CPU ms/image: the median over rounds of the CPU time the target's processes (server"
+        " and workers, not wrk) spent per image, and what that adds to the in-process loop's."
         f"\nload average after: {os.getloadavg()[0]:.2f}"
     )
 
