@@ -50,6 +50,10 @@ def _refuse(value: object) -> None:
     raise _NotSerialisable(f"result is not JSON-serialisable: {type(value).__name__}")
 
 
+# One encoder for every result: ``json.dumps`` with options builds a new one per call.
+_RESULT = json.JSONEncoder(separators=(",", ":"), default=_refuse)
+
+
 def decode_input(content_type: str, body: bytes) -> Any:
     if content_type == "json":
         return json.loads(body)
@@ -64,7 +68,7 @@ def encode_output(value: object) -> tuple[str, bytes]:
         return "binary", b'"' + base64.b64encode(value) + b'"'
     if isinstance(value, str):
         return "text", json.dumps(value).encode()
-    return "json", json.dumps(value, separators=(",", ":"), default=_refuse).encode()
+    return "json", _RESULT.encode(value).encode()
 
 
 OUT_OF_MEMORY: Failure = ("out of memory", "OutOfMemoryError", "")

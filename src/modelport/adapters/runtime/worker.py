@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 PREFIX = struct.Struct("!BII")
 READY, CALLS, RESULTS, SHUTDOWN, BYE = 1, 2, 3, 4, 5
 KEY_VARIABLES = ("ALGORITHMIA_API_KEY", "MODELPORT_API_KEY")  # the caller's token, per call
+_HEADER = json.JSONEncoder(separators=(",", ":"))  # one encoder for every frame's header
 GUEST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "guest")  # ``import modelport``
 
 
@@ -68,7 +69,7 @@ def pack(kind: int, header: object, parts: Sequence[bytes] = ()) -> bytes:
 
 def buffers(kind: int, header: object, parts: Sequence[bytes] = ()) -> list[bytes]:
     """One frame as buffers to write in order: prefix and header, then the parts, uncopied."""
-    head = json.dumps(header, separators=(",", ":")).encode()
+    head = _HEADER.encode(header).encode()
     size = sum(len(p) for p in parts)
     return [PREFIX.pack(kind, len(head), size) + head, *parts]
 
@@ -150,9 +151,9 @@ def _answer(sock: socket.socket, program: Program, identity: Identity, calls: li
         identity.enter(token)
         try:
             outcome = program.run_one(content_type, body, capture)
+            sock.sendall(_results([call_id], [outcome]))
         finally:
-            identity.leave()
-        sock.sendall(_results([call_id], [outcome]))
+            identity.leave()  # once the result is on its way: no user code runs in between
         if _out_of_memory(outcome):
             return False
     return True
