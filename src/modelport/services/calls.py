@@ -107,6 +107,12 @@ class Calls:
 
     async def _run(self, target: Target, request: CallRequest, label: str) -> CallResult:
         result = await self._runner.call(target.deployment, request)
+        # Counted just after: the caller's answer is written first, in this same step of the
+        # event loop, so the bookkeeping is not part of any call's latency.
+        asyncio.get_running_loop().call_soon(self._record, label, result)
+        return result
+
+    def _record(self, label: str, result: CallResult) -> None:
         self._metrics.count(
             CALLS,
             "Algorithm calls by outcome",
@@ -117,7 +123,6 @@ class Calls:
             DURATION, "Time inside apply, seconds", result.duration, algorithm=label
         )
         self._recent.record(label, result.duration, result.ok, at=self._clock())
-        return result
 
     def recent(self, owner: str, name: str) -> dict[str, float | int | None]:
         """Calls of ``owner/name`` in the last hour: count, errors, median seconds in apply."""
