@@ -19,7 +19,8 @@ and one photo (scikit-image's coffee at 640x480, JPEG quality 90):
   rounds           concurrency 1 again, ``--rounds`` times: in-process b1, the FastAPI app,
                    ``benchmarks/forwarder.py`` (the two-process floor: a bare ASGI app that
                    hands the body to one worker process over a socketpair) and modelport
-                   raw, one after another in each round, each ratio taken within its round;
+                   raw, one after another in each round, each ratio taken within its round,
+                   each target (and the in-process loop) started afresh in every round;
                    with the CPU time each target's processes (server and workers; for
                    in-process, the loop's own) spent per image, read from /proc
 
@@ -46,7 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -322,8 +323,6 @@ def bench_model(
     warm = min(2.0, args.seconds)
 
     with contextlib.ExitStack() as servers:
-        # All three stay up to the end, for the interleaved concurrency-1 rounds; an idle
-        # server only waits on its socket.
         url = servers.enter_context(fastapi_app(workdir, model, labels.with_suffix(".json"),
                                                 args.threads))  # fmt: skip
         label = check_label(url, raw, "image/jpeg", {})
@@ -351,37 +350,83 @@ def bench_model(
         if args.int8 and name == "mobilenet":
             rows += bench_int8(name, workdir, model, raw, jpeg, labels, (call, base, key), args)
 
-        forwarder = servers.enter_context(uvicorn_app(
-            "forwarder:app", HERE, model, labels.with_suffix(".json"), args.threads, "/"
-        ))  # fmt: skip
+    # The rounds start every target afresh, now that the servers above are down.
+    json_labels, path = labels.with_suffix(".json"), call.removeprefix(base)
+    targets: dict[str, Target] = {
+        "fastapi": lambda: served(
+            fastapi_app(workdir, model, json_labels, args.threads), plain, jpeg
+        ),
+        "two-process floor": lambda: served(
+            uvicorn_app("forwarder:app", HERE, model, json_labels, args.threads, "/"), plain, jpeg
+        ),
+        "modelport raw": lambda: modelport_again(workdir / name, args.threads, path, jpeg),
+    }
+    with targets["two-process floor"]() as (forwarder, _):
         print(f"{name}: forwarder says {check_label(forwarder, raw, 'image/jpeg', {})!r}",
               file=sys.stderr)  # fmt: skip
-        targets = {
-            "fastapi": (url, plain),
-            "two-process floor": (forwarder, plain),
-            "modelport raw": (call, scripts["raw"]),
-        }
-        ROUNDS[name] = concurrency_one_rounds(model, raw, targets, args)
+    ROUNDS[name] = concurrency_one_rounds(model, jpeg, targets, args)
     return rows
+
+
+Target = Callable[[], contextlib.AbstractContextManager[tuple[str, Path]]]
+
+
+@contextlib.contextmanager
+def served(
+    server: contextlib.AbstractContextManager[str], script: Path, jpeg: Path
+) -> Iterator[tuple[str, Path]]:
+    """A started server once it has answered a call (its model loaded), and its wrk script."""
+    with server as url:
+        check_label(url, jpeg.read_bytes(), "image/jpeg", {})
+        yield url, script
+
+
+@contextlib.contextmanager
+def modelport_again(
+    workdir: Path, threads: int, path: str, jpeg: Path
+) -> Iterator[tuple[str, Path]]:
+    """``modelport serve`` again on the home a build was deployed to, once a call has started
+    its worker: the call URL and a wrk script with the key."""
+    with modelport_server(workdir, threads) as (base, key):
+        headers = {"Authorization": f"Simple {key}"}
+        check_label(base + path, jpeg.read_bytes(), "image/jpeg", headers)
+        yield base + path, lua(workdir, "raw-again", jpeg, "image/jpeg", headers)
 
 
 ROUNDS: dict[str, dict[str, list[Stats]]] = {}
 
 
 def concurrency_one_rounds(
-    model: Path, raw: bytes, targets: dict[str, tuple[str, Path]], args: argparse.Namespace
+    model: Path, jpeg: Path, targets: dict[str, Target], args: argparse.Namespace
 ) -> dict[str, list[Stats]]:
     """Concurrency 1 against in-process b1 measured in the same round, ``--rounds`` times:
     each target's figures per round. This machine drifts by several per cent between minutes,
-    more than the differences measured here, so each ratio compares neighbours in time."""
+    more than the differences measured here, so each ratio compares neighbours in time. And
+    one process's memory layout moves its speed by a few per cent (two identical servers
+    differed by 2.4%, the same in every round), so each round runs every target, and the
+    in-process loop, in processes of its own."""
     found: dict[str, list[Stats]] = {"in-process b1": [], **{t: [] for t in targets}}
-    for url, script in targets.values():
-        load(url, script, 1, min(2.0, args.seconds))
     for _ in range(args.rounds):
-        found["in-process b1"].append(in_process(model, raw, 1, args.seconds, args.threads))
-        for target, (url, script) in targets.items():
-            found[target].append(load(url, script, 1, args.seconds))
+        found["in-process b1"].append(in_process_afresh(model, jpeg, args.seconds, args.threads))
+        for target, start in targets.items():
+            with start() as (url, script):
+                load(url, script, 1, min(2.0, args.seconds))
+                found[target].append(load(url, script, 1, args.seconds))
     return found
+
+
+def in_process_afresh(model: Path, jpeg: Path, seconds: float, threads: int) -> Stats:
+    """``in_process(model, jpeg, 1, ...)`` in a new interpreter."""
+    code = (
+        "import json, sys; from pathlib import Path; from vision_throughput import in_process;"
+        " print(json.dumps(in_process(Path(sys.argv[1]), Path(sys.argv[2]).read_bytes(), 1,"
+        " float(sys.argv[3]), int(sys.argv[4]))))"
+    )
+    argv = [sys.executable, "-c", code, str(model), str(jpeg), str(seconds), str(threads)]
+    env = {**os.environ, "OMP_NUM_THREADS": str(threads)}
+    done = subprocess.run(argv, cwd=HERE, env=env, capture_output=True, text=True, check=True)
+    stats: Stats = json.loads(done.stdout.strip().splitlines()[-1])
+    return stats
 
 
 def bench_int8(
