@@ -403,7 +403,7 @@ def concurrency_one_rounds(
     each target's figures per round. This machine drifts by several per cent between minutes,
     more than the differences measured here, so each ratio compares neighbours in time. And
     one process's memory layout moves its speed by a few per cent (two identical servers
-    differed by 2.4%, the same in every round), so each round runs every target, and the
+    differed by 2.4% over six interleaved rounds), so each round runs every target, and the
     in-process loop, in processes of its own."""
     found: dict[str, list[Stats]] = {"in-process b1": [], **{t: [] for t in targets}}
     for _ in range(args.rounds):
