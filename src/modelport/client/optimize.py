@@ -327,8 +327,8 @@ def _float_outputs(path: Path) -> None:
                 for i, name in enumerate(names):
                     if name == source:
                         names[i] = output.name
-    used = {name for node in nodes for name in node.input}
-    unused = [i for i in model.graph.initializer if i.name in dropped - used]
+    dropped -= {name for node in nodes for name in node.input}  # still read: kept
+    unused = [i for i in model.graph.initializer if i.name in dropped]
     for initializer in unused:  # only the pairs': another may be a graph input's default
         model.graph.initializer.remove(initializer)
     onnx.save(model, str(path))
