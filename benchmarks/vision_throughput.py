@@ -322,35 +322,32 @@ def bench_model(
     rows.append(("in-process b16", 16, in_process(model, raw, 16, args.seconds, args.threads)))
     warm = min(2.0, args.seconds)
 
-    with contextlib.ExitStack() as servers:
-        url = servers.enter_context(fastapi_app(workdir, model, labels.with_suffix(".json"),
-                                                args.threads))  # fmt: skip
+    with fastapi_app(workdir, model, labels.with_suffix(".json"), args.threads) as url:
         label = check_label(url, raw, "image/jpeg", {})
-        print(f"{name}: fastapi says {label!r}", file=sys.stderr)
         plain = lua(workdir, "fastapi", jpeg, "image/jpeg", {})
         for c in CONCURRENCY:
             load(url, plain, c, warm)
             rows.append((f"fastapi c{c}", c, load(url, plain, c, args.seconds)))
+    print(f"{name}: fastapi says {label!r}", file=sys.stderr)
 
-        base, key = servers.enter_context(modelport_server(workdir / name, args.threads))
+    with modelport_server(workdir / name, args.threads) as (base, key):
         call = deploy(base, key, workdir, model, labels, name)
         headers = {"Authorization": f"Simple {key}"}
         label = check_label(call, raw, "image/jpeg", headers)
         check_label(call, b64.read_bytes(), "application/json", headers)
         print(f"{name}: modelport says {label!r}", file=sys.stderr)
-        scripts: dict[str, Path] = {}
         for kind, body, content_type in (
             ("raw", jpeg, "image/jpeg"),
             ("base64", b64, "application/json"),
         ):
-            script = scripts[kind] = lua(workdir, kind, body, content_type, headers)
+            script = lua(workdir, kind, body, content_type, headers)
             for c in CONCURRENCY:
                 load(call, script, c, warm)
                 rows.append((f"modelport {kind} c{c}", c, load(call, script, c, args.seconds)))
         if args.int8 and name == "mobilenet":
             rows += bench_int8(name, workdir, model, raw, jpeg, labels, (call, base, key), args)
 
-    # The rounds start every target afresh, now that the servers above are down.
+    # The rounds start every target afresh.
     json_labels, path = labels.with_suffix(".json"), call.removeprefix(base)
     targets: dict[str, Target] = {
         "fastapi": lambda: served(
