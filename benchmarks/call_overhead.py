@@ -4,7 +4,8 @@ Compares, for the same SVC on ``load_digits`` (about 0.2 ms per call in-process)
   in-process   the function called in a loop (the limit)
   fastapi      a plain FastAPI + uvicorn app calling it inline, started here
   modelport    ``modelport serve`` with the model deployed as an algorithm, called by build hash
-Load comes from ``wrk`` at concurrency 1 and 16; the table gives p50/p99 and calls/s.
+Load comes from ``wrk`` at concurrency 1 and 16, each measurement after a 2 s warm-up and a
+pause until the server's processes are idle; the table gives p50/p99 and calls/s.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 
 import httpx
-from servers import free_port, wait_up, wrk
+from servers import free_port, wait_idle, wait_up, wrk
 
 BIN = Path(sys.executable).parent
 EXAMPLE = resources.files("modelport").joinpath("examples", "sklearn_digits")
@@ -214,12 +215,14 @@ def main() -> None:
             procs.append(proc)
             for c in (1, 16):
                 load(url, c, 2, {})  # warm up
+                wait_idle(proc.pid)
                 rows.append(("fastapi", c, load(url, c, args.seconds, {})))
             proc.terminate()
             proc, url, headers = start_modelport(workdir)
             procs.append(proc)
             for c in (1, 16):
                 load(url, c, 2, headers)
+                wait_idle(proc.pid)
                 rows.append(("modelport", c, load(url, c, args.seconds, headers)))
         finally:
             for p in procs:

@@ -1,7 +1,9 @@
-"""The servers a benchmark compares: a free loopback port, waiting until up, and load from wrk."""
+"""The servers a benchmark compares: a free loopback port, waiting until up, load from wrk,
+and the CPU time a server's processes spend (waiting until they are idle)."""
 
 from __future__ import annotations
 
+import os
 import re
 import socket
 import subprocess
@@ -9,6 +11,8 @@ import time
 from pathlib import Path
 
 import httpx
+
+TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -51,3 +55,36 @@ def wrk(url: str, script: Path, connections: int, seconds: float) -> dict[str, f
     requests = re.search(r"(\d+) requests in", out)
     assert rps and requests, out
     return {"p50": ms("50"), "p99": ms("99"), "rps": float(rps[1]), "requests": float(requests[1])}
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system time of a process and its living descendants (workers), from /proc."""
+    total, pending = 0.0, [pid]
+    while pending:
+        proc = Path(f"/proc/{pending.pop()}")
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            children = [(t / "children").read_text().split() for t in (proc / "task").iterdir()]
+        except OSError:  # it ended meanwhile
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICKS
+        pending += [int(child) for found in children for child in found]
+    return total
+
+
+def wait_idle(pid: int, timeout: float = 60.0) -> None:
+    """Return once ``pid`` and its descendants spend at most one clock tick (10 ms) of CPU in
+    0.25 s: the request wrk left in flight has been answered, and no worker is starting.
+
+    Without this pause after a warm-up, the measurement's first request waits behind that
+    request, and modelport, seeing a call queue, starts another worker while the measurement
+    runs: its start-up competes with the calls measured, and counts as their CPU time (for
+    ResNet-18 at concurrency 1, 0.5 s of CPU over 5 s: 4 ms an image)."""
+    deadline, before = time.monotonic() + timeout, cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = cpu_seconds(pid)
+        if now - before <= 1.5 / TICKS:
+            return
+        before = now
+    raise SystemExit(f"the server (pid {pid}) was still busy {timeout:g} s after its load")

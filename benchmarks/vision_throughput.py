@@ -24,11 +24,12 @@ and one photo (scikit-image's coffee at 640x480, JPEG quality 90):
                    with the CPU time each target's processes (server and workers; for
                    in-process, the loop's own) spent per image, read from /proc
 
-HTTP load comes from ``wrk`` at concurrency 1, 4 and 16. Every target gets ``--threads``
-intra-op threads (default 1, modelport's ``worker_threads`` default), so the comparison is
-of the serving path, not of the thread count. Preprocessing is the generated classifier's:
-PIL decode (JPEG draft mode), shorter side to 256 (bilinear), centre crop 224, ImageNet
-mean/std, NCHW.
+HTTP load comes from ``wrk`` at concurrency 1, 4 and 16, each measurement after a warm-up
+at the same concurrency and a pause until the server's processes are idle. Every target gets
+``--threads`` intra-op threads (default 1, modelport's ``worker_threads`` default), so the
+comparison is of the serving path, not of the thread count. Preprocessing is the generated
+classifier's: PIL decode (JPEG draft mode), shorter side to 256 (bilinear), centre crop 224,
+ImageNet mean/std, NCHW.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import models  # benchmarks/models.py, beside this file
-from servers import free_port, wait_up, wrk
+from servers import cpu_seconds, free_port, wait_idle, wait_up, wrk
 
 BIN = Path(sys.executable).parent
 HERE = Path(__file__).resolve().parent  # forwarder.py is beside this file
@@ -68,7 +69,6 @@ FACTOR, OFFSET = (1 / (255 * STD))[:, None, None], (-MEAN / STD)[:, None, None]
 CONCURRENCY = (1, 4, 16)
 Stats = dict[str, float]
 SERVERS: dict[str, int] = {}  # a running server's base URL -> its process id
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 def preprocess(raw: bytes) -> np.ndarray:
@@ -172,26 +172,24 @@ def in_process(model: Path, jpeg: bytes, batch: int, seconds: float, threads: in
 
 def load(url: str, script: Path, connections: int, seconds: float) -> Stats:
     """wrk's figures, and the CPU time the server's processes spent per request."""
-    pid = next(p for base, p in SERVERS.items() if f"{url}/".startswith(f"{base}/"))
+    pid = server_pid(url)
     cpu = cpu_seconds(pid)
     found = wrk(url, script, connections, seconds)
     spent = (cpu_seconds(pid) - cpu) * 1000 / max(found["requests"], 1)
     return {"ips": found["rps"], "p50": found["p50"], "p99": found["p99"], "cpu_ms": spent}
 
 
-def cpu_seconds(pid: int) -> float:
-    """User and system time of a process and its living descendants (workers), from /proc."""
-    total, pending = 0.0, [pid]
-    while pending:
-        proc = Path(f"/proc/{pending.pop()}")
-        try:
-            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
-            children = [(t / "children").read_text().split() for t in (proc / "task").iterdir()]
-        except OSError:  # it ended meanwhile
-            continue
-        total += (int(fields[11]) + int(fields[12])) / TICKS
-        pending += [int(child) for found in children for child in found]
-    return total
+def server_pid(url: str) -> int:
+    """The process of the running server that ``url`` is on."""
+    return next(p for base, p in SERVERS.items() if f"{url}/".startswith(f"{base}/"))
+
+
+def warm_then_load(url: str, script: Path, connections: int, warm: float, seconds: float) -> Stats:
+    """``load`` after ``warm`` seconds of the same load and a pause until the server's
+    processes are idle (``servers.wait_idle``)."""
+    load(url, script, connections, warm)
+    wait_idle(server_pid(url))
+    return load(url, script, connections, seconds)
 
 
 def lua(workdir: Path, name: str, body: Path, content_type: str, headers: dict[str, str]) -> Path:
@@ -326,8 +324,7 @@ def bench_model(
         label = check_label(url, raw, "image/jpeg", {})
         plain = lua(workdir, "fastapi", jpeg, "image/jpeg", {})
         for c in CONCURRENCY:
-            load(url, plain, c, warm)
-            rows.append((f"fastapi c{c}", c, load(url, plain, c, args.seconds)))
+            rows.append((f"fastapi c{c}", c, warm_then_load(url, plain, c, warm, args.seconds)))
     print(f"{name}: fastapi says {label!r}", file=sys.stderr)
 
     with modelport_server(workdir / name, args.threads) as (base, key):
@@ -342,8 +339,8 @@ def bench_model(
         ):
             script = lua(workdir, kind, body, content_type, headers)
             for c in CONCURRENCY:
-                load(call, script, c, warm)
-                rows.append((f"modelport {kind} c{c}", c, load(call, script, c, args.seconds)))
+                stats = warm_then_load(call, script, c, warm, args.seconds)
+                rows.append((f"modelport {kind} c{c}", c, stats))
         if args.int8 and name == "mobilenet":
             rows += bench_int8(name, workdir, model, raw, jpeg, labels, (call, base, key), args)
 
@@ -407,8 +404,8 @@ def concurrency_one_rounds(
         found["in-process b1"].append(in_process_afresh(model, jpeg, args.seconds, args.threads))
         for target, start in targets.items():
             with start() as (url, script):
-                load(url, script, 1, min(2.0, args.seconds))
-                found[target].append(load(url, script, 1, args.seconds))
+                warm = min(2.0, args.seconds)
+                found[target].append(warm_then_load(url, script, 1, warm, args.seconds))
     return found
 
 
@@ -448,8 +445,8 @@ def bench_int8(
     script = lua(workdir, "int8", jpeg, "image/jpeg", headers)
     warm = min(2.0, args.seconds)
     for c in CONCURRENCY:
-        load(call, script, c, warm)
-        rows.append((f"modelport int8 raw c{c}", c, load(call, script, c, args.seconds)))
+        stats = warm_then_load(call, script, c, warm, args.seconds)
+        rows.append((f"modelport int8 raw c{c}", c, stats))
     return rows
 
 
