@@ -195,6 +195,22 @@ def test_authenticate_header_forms(accounts: Accounts) -> None:
             accounts.authenticate(bad)
 
 
+def test_cached_knows_only_what_authenticate_looked_up(accounts: Accounts) -> None:
+    key = accounts.create_key("alice", MANAGE)
+    assert accounts.cached(key) is None  # never looked up: the store must be asked
+    alice = accounts.authenticate(key)
+    assert accounts.cached(f"Simple {key}") == alice
+    token = accounts.call_token(alice, "alice/digits", 60)
+    calls = frozenset({"algo:call"})  # the key's scopes that a call token may carry
+    assert accounts.cached(token) == Principal(alice.account, calls, via="alice/digits")
+    accounts.revoke_key(alice, accounts.keys("alice")[0].id)
+    assert accounts.cached(key) is None  # revoked: not served from the cache
+    with pytest.raises(Unauthorized, match="invalid API key"):
+        accounts.authenticate(key)
+    with pytest.raises(Unauthorized, match="authorization required"):
+        accounts.cached(None)
+
+
 def test_split_secret_token() -> None:
     assert split_secret_token("mp_abc_s3_cr-et", KEY_PREFIX) == ("abc", "s3_cr-et")
     assert split_secret_token("mps_abc_secret", "mps_") == ("abc", "secret")

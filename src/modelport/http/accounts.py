@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request, Response
 
 from modelport.core.model import Account, AccountKind, ApiKey
 from modelport.errors import Forbidden, InvalidInput
-from modelport.http.auth import caller_of
+from modelport.http.auth import caller_of, caller_on_loop
 from modelport.http.bodies import read_json
 from modelport.http.views import page, timestamp
 from modelport.services.platform import Platform
@@ -76,7 +76,7 @@ def key_view(key: ApiKey) -> dict[str, Any]:
 @router.post("/users")
 async def create_user(request: Request) -> dict[str, Any]:
     """Create a user (admins only): ``{"username": "bob", "password": "…", "admin": false}``."""
-    caller, data, p = caller_of(request), await _body(request), _platform(request)
+    caller, data, p = await caller_on_loop(request), await _body(request), _platform(request)
     password = check_password(data["password"]) if "password" in data else None
     account = await asyncio.to_thread(
         p.accounts.create_user,
@@ -92,7 +92,7 @@ async def create_user(request: Request) -> dict[str, Any]:
 @router.put("/users/{name}/password", status_code=204)
 async def set_password(name: str, request: Request) -> Response:
     """Set a password for signing in to the web UI (the user or an admin): ``{"password"}``."""
-    caller, data, p = caller_of(request), await _body(request), _platform(request)
+    caller, data, p = await caller_on_loop(request), await _body(request), _platform(request)
     password = check_password(data.get("password"))
     await asyncio.to_thread(p.sessions.set_password, name, password, caller=caller)
     return Response(status_code=204)
@@ -110,7 +110,7 @@ def get_user(name: str, request: Request) -> dict[str, Any]:
 @router.post("/organizations")
 async def create_organization(request: Request) -> dict[str, Any]:
     """Create an organisation with the caller as its first member: ``{"name": "acme"}``."""
-    caller, data = caller_of(request), await _body(request)
+    caller, data = await caller_on_loop(request), await _body(request)
     accounts = _platform(request).accounts
     name = _text(data, "name", "org_name")
     org = await asyncio.to_thread(accounts.create_org, name, caller.account.name, caller=caller)
@@ -132,7 +132,7 @@ def list_members(org: str, request: Request) -> dict[str, Any]:
 @router.post("/organizations/{org}/members")
 async def add_member(org: str, request: Request) -> dict[str, Any]:
     """Add a user: ``{"username": "bob"}``; answers the members."""
-    caller, data = caller_of(request), await _body(request)
+    caller, data = await caller_on_loop(request), await _body(request)
     return await asyncio.to_thread(_add, _platform(request), caller, org, _text(data, "username"))
 
 
@@ -173,7 +173,7 @@ async def create_key(request: Request) -> dict[str, Any]:
     """``{"name": "ci", "scopes": ["algo:call"], "username": "bob"}`` (``username``: admins).
 
     Answers ``{"key": "mp_…", …}``: the only time the key is shown."""
-    p, caller, data = _platform(request), caller_of(request), await _body(request)
+    p, caller, data = _platform(request), await caller_on_loop(request), await _body(request)
     scopes = data.get("scopes")
     if scopes is None:
         scopes = [s for s in DEFAULT_SCOPES if caller.has(s)]

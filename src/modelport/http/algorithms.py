@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from modelport.core.model import Algorithm, BuildStatus
 from modelport.core.versions import Callability, SemVer, parse_bump
 from modelport.errors import InvalidInput, NotFound, VersionNotFound
-from modelport.http.auth import caller_of
+from modelport.http.auth import caller_of, caller_on_loop
 from modelport.http.bodies import read_body, read_json
 from modelport.http.views import SCM, algorithm_view, build_view, page
 from modelport.services.platform import Platform
@@ -27,9 +27,9 @@ def _platform(request: Request) -> Platform:
     return platform
 
 
-def _manager(request: Request) -> Principal:
+async def _manager(request: Request) -> Principal:
     """A caller whose key may change algorithms (the ``algo:manage`` scope)."""
-    caller = caller_of(request)
+    caller = await caller_on_loop(request)
     caller.require("algo:manage")
     return caller
 
@@ -67,7 +67,7 @@ def list_algorithms(request: Request) -> dict[str, Any]:
 
 @router.post("/algorithms/{owner}")
 async def create_algorithm(owner: str, request: Request) -> dict[str, Any]:
-    p, caller = _platform(request), _manager(request)
+    p, caller = _platform(request), await _manager(request)
     data = _mapping(await read_json(request, p.max_body_bytes), "the request body")
     name = data.get("name")
     if not isinstance(name, str):
@@ -91,7 +91,7 @@ def get_algorithm(owner: str, name: str, request: Request) -> dict[str, Any]:
 
 @router.put("/algorithms/{owner}/{name}")
 async def update_algorithm(owner: str, name: str, request: Request) -> dict[str, Any]:
-    p, caller = _platform(request), _manager(request)
+    p, caller = _platform(request), await _manager(request)
     algorithm = await asyncio.to_thread(p.registry.get_managed, caller, owner, name)
     if request.headers.get("content-type", "").startswith("application/json"):
         data = _mapping(await read_json(request, p.max_body_bytes), "the request body")
@@ -106,7 +106,7 @@ async def update_algorithm(owner: str, name: str, request: Request) -> dict[str,
 
 @router.delete("/algorithms/{owner}/{name}", status_code=204)
 async def delete_algorithm(owner: str, name: str, request: Request) -> Response:
-    p, caller = _platform(request), _manager(request)
+    p, caller = _platform(request), await _manager(request)
     algorithm = await asyncio.to_thread(p.registry.get_managed, caller, owner, name)
     await asyncio.to_thread(p.registry.delete, algorithm)
     p.calls.forget()
@@ -116,7 +116,7 @@ async def delete_algorithm(owner: str, name: str, request: Request) -> Response:
 @router.post("/algorithms/{owner}/{name}/builds")
 async def upload_build(owner: str, name: str, request: Request, wait: bool = False) -> Response:
     """Upload the source folder as a gzip tar and build it (202 while the build runs)."""
-    p, caller = _platform(request), _manager(request)
+    p, caller = _platform(request), await _manager(request)
     algorithm = await asyncio.to_thread(p.registry.get_managed, caller, owner, name)
     archive = await read_body(request, MAX_SOURCE_UPLOAD)
     build = await asyncio.to_thread(p.builds.upload, algorithm, archive)
@@ -132,7 +132,7 @@ async def upload_build(owner: str, name: str, request: Request, wait: bool = Fal
 @router.post("/algorithms/{owner}/{name}/compile")
 async def compile_algorithm(owner: str, name: str, request: Request) -> dict[str, Any]:
     """Build the newest uploaded source (a starter algorithm if none was uploaded)."""
-    p, caller = _platform(request), _manager(request)
+    p, caller = _platform(request), await _manager(request)
     algorithm = await asyncio.to_thread(p.registry.get_managed, caller, owner, name)
     if algorithm.source_sha is None:
         build = await asyncio.to_thread(p.builds.upload, algorithm, starter_archive(name))
@@ -167,7 +167,7 @@ def get_build_logs(owner: str, name: str, sha: str, request: Request) -> dict[st
 @router.post("/algorithms/{owner}/{name}/versions")
 async def publish(owner: str, name: str, request: Request) -> dict[str, Any]:
     """Publish a build as the next semantic version, after its sample check."""
-    p, caller = _platform(request), _manager(request)
+    p, caller = _platform(request), await _manager(request)
     data = _mapping(await read_json(request, p.max_body_bytes), "the request body")
     info = _mapping(data.get("version_info"), "version_info")
     settings = _mapping(data.get("settings"), "settings")

@@ -3,6 +3,7 @@ UI's session cookie, whose changes must echo the session's CSRF token in a heade
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 
 from starlette.requests import Request
@@ -38,6 +39,27 @@ def authenticate(platform: Platform, headers: Mapping[str, str], method: str) ->
     return principal
 
 
+async def authenticate_on_loop(
+    platform: Platform, headers: Mapping[str, str], method: str
+) -> Principal:
+    """``authenticate`` for a handler on the event loop: from the caches when they know the
+    key or token, else in a thread. Looking a caller up queries the store (PostgreSQL, on a
+    cluster), and a query on the loop would stall every other request while it runs."""
+    authorization = headers.get("authorization")
+    if authorization:
+        known = platform.accounts.cached(authorization)
+        if known is not None:
+            return known
+    return await asyncio.to_thread(authenticate, platform, headers, method)
+
+
 def caller_of(request: Request) -> Principal:
+    """The caller, for handlers that run in a thread (``def`` endpoints)."""
     platform: Platform = request.app.state.platform
     return authenticate(platform, request.headers, request.method)
+
+
+async def caller_on_loop(request: Request) -> Principal:
+    """The caller, for ``async def`` endpoints (``authenticate_on_loop``)."""
+    platform: Platform = request.app.state.platform
+    return await authenticate_on_loop(platform, request.headers, request.method)

@@ -20,7 +20,7 @@ from starlette.types import Receive, Scope, Send
 from modelport.core.calls import CallResult, ContentType
 from modelport.errors import InvalidInput, ModelportError
 from modelport.http import overlays
-from modelport.http.auth import CSRF_HEADER, SESSION_COOKIE, authenticate, cookie
+from modelport.http.auth import CSRF_HEADER, SESSION_COOKIE, authenticate_on_loop, cookie
 from modelport.http.bodies import TYPES, check_json, multipart_file, too_large, unsupported
 from modelport.http.overlays import Loader
 from modelport.http.statuses import STATUS_BY_CODE, error_body, retry_after
@@ -74,7 +74,7 @@ async def _caller(
 ) -> Principal:
     """The key's or session's principal; with neither, a public demo page's visitor."""
     if "authorization" in credentials or cookie(credentials.get("cookie"), SESSION_COOKIE):
-        return authenticate(platform, credentials, "POST")
+        return await authenticate_on_loop(platform, credentials, "POST")
     client = scope.get("client")
     return await asyncio.to_thread(platform.demos.caller, owner, name, client[0] if client else "-")
 

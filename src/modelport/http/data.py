@@ -24,7 +24,7 @@ from starlette.responses import Response, StreamingResponse
 from modelport.core.data import ACL_READ, DataPath, acl_from_read
 from modelport.core.ports import BlobInfo
 from modelport.errors import InvalidInput, ModelportError, PayloadTooLarge
-from modelport.http.auth import caller_of
+from modelport.http.auth import caller_on_loop
 from modelport.http.bodies import read_json
 from modelport.http.statuses import STATUS_BY_CODE
 from modelport.services.data import Data, Listing
@@ -84,7 +84,7 @@ for _method in METHODS:
 
 async def _handle(request: Request, path: str) -> Response:
     platform: Platform = request.app.state.platform
-    caller = caller_of(request)
+    caller = await caller_on_loop(request)
     data = platform.data
     if not path.strip("/"):
         if request.method != "GET":

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 
 from modelport.errors import InvalidInput, Unauthorized, UnsupportedContentType
 from modelport.http.accounts import account_view
-from modelport.http.auth import CSRF_COOKIE, SESSION_COOKIE, caller_of, cookie
+from modelport.http.auth import CSRF_COOKIE, SESSION_COOKIE, caller_on_loop, cookie
 from modelport.http.bodies import read_json
 from modelport.services.platform import Platform
 from modelport.services.principal import Principal
@@ -88,7 +88,7 @@ def current(request: Request) -> dict[str, Any]:
 @router.delete("/sessions/current", status_code=204)
 async def sign_out(request: Request) -> Response:
     p, token = _platform(request), _session(request)
-    caller_of(request)  # a live session, and the CSRF token: no cross-site sign-outs
+    await caller_on_loop(request)  # a live session, and the CSRF token: no cross-site sign-outs
     await asyncio.to_thread(p.sessions.sign_out, token)
     response = Response(status_code=204)
     _set_cookies(response, p, None)

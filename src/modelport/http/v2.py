@@ -25,7 +25,7 @@ from starlette.responses import JSONResponse, Response
 
 from modelport.core.calls import ContentType
 from modelport.errors import InvalidInput, ModelportError
-from modelport.http.auth import caller_of
+from modelport.http.auth import caller_on_loop
 from modelport.http.bodies import read_body
 from modelport.http.statuses import STATUS_BY_CODE
 from modelport.http.v2_tensors import Tensor, b64decode, check_inputs, parse_request, unpack_inputs
@@ -86,8 +86,8 @@ def _platform(request: Request) -> Platform:
     return platform
 
 
-def _caller(request: Request) -> Principal:
-    caller = caller_of(request)
+async def _caller(request: Request) -> Principal:
+    caller = await caller_on_loop(request)
     caller.require("algo:call")
     return caller
 
@@ -131,7 +131,7 @@ async def _call(
 
 
 async def _model(request: Request, owner: str, name: str, version: str | None) -> Model:
-    platform, caller = _platform(request), _caller(request)
+    platform, caller = _platform(request), await _caller(request)
     resolved = (await platform.calls.target(caller, owner, name, version)).resolved
     sha = resolved.build.commit_sha
     label = str(resolved.version.semver) if resolved.version is not None else sha
@@ -189,7 +189,7 @@ async def repository_index(request: Request) -> Response:
     """The algorithms the caller may call, each with its newest published version."""
 
     async def work() -> Response:
-        platform, caller = _platform(request), _caller(request)
+        platform, caller = _platform(request), await _caller(request)
 
         def index() -> list[dict[str, str]]:
             rows = []
@@ -304,7 +304,7 @@ async def infer(request: Request, owner: str, name: str, version: str | None = N
                 )
         outputs = parsed.outputs or parsed.all_outputs([t.name for t in model.outputs])
         part = await _call(
-            platform, _caller(request), model, owner, name, version,
+            platform, await _caller(request), model, owner, name, version,
             {
                 "inputs": unpack_inputs(parsed.inputs),
                 "outputs": [{"name": o.name, "binary": o.binary} for o in outputs],

@@ -200,16 +200,29 @@ class Accounts:
 
     def authenticate(self, authorization: str | None) -> Principal:
         """The caller named by an ``Authorization`` header: an API key or a call token."""
+        known = self.cached(authorization)
+        if known is not None:
+            return known
         token = token_from_header(authorization)
         if token.startswith(TOKEN_PREFIX):
             return self._verify(token)
-        now = self._clock()
-        hit = self._keys.get(token, now)
-        if hit is not None:
-            return hit[0]
         principal, key_id = self._lookup(token)
-        self._keys.put(token, (principal, key_id), now)
+        self._keys.put(token, (principal, key_id), self._clock())
         return principal
+
+    def cached(self, authorization: str | None) -> Principal | None:
+        """``authenticate`` from the caches alone, with no store query: ``None`` when it would
+        query the store. Raises as ``authenticate`` does for malformed or forged credentials."""
+        token = token_from_header(authorization)
+        now = self._clock()
+        if token.startswith(TOKEN_PREFIX):
+            claims = self._tokens.verify(token)
+            member = self._members.get(claims.account_id, now)
+            if member is None:
+                return None
+            return Principal(member[0], claims.scopes, member[1], claims.algorithm)
+        hit = self._keys.get(token, now)
+        return None if hit is None else hit[0]
 
     def _lookup(self, token: str) -> tuple[Principal, str]:
         parts = split_secret_token(token, KEY_PREFIX)
