@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -131,6 +133,24 @@ def test_timeout_then_recovery(live: Live, deployed: dict[str, str]) -> None:
     error = error_of_call(r)
     assert error["error_type"] == "TimeoutError"
     assert live.http.post(url, json={}).json()["result"] == "awake"
+
+
+def test_a_call_queued_when_its_client_hangs_up_never_runs(
+    live: Live, deployed: dict[str, str]
+) -> None:
+    url = f"/v1/algo/admin/c_sleeps/{deployed['c_sleeps']}"
+    assert live.http.post(url, json={}).json()["result"] == "awake"  # its one worker is up
+    with ThreadPoolExecutor(1) as pool:
+        running = pool.submit(live.http.post, url, json={"sleep": 1})
+        time.sleep(0.3)
+        # a client that gives up while its call waits behind the running one, and hangs up
+        impatient = httpx.Client(base_url=live.url, headers=live.http.headers, timeout=0.3)
+        with impatient, pytest.raises(httpx.ReadTimeout):
+            impatient.post(url, json={"sleep": 20})
+        started = time.monotonic()
+        assert running.result().json()["result"] == "awake"  # the running call went on
+        assert live.http.post(url, json={}).json()["result"] == "awake"
+        assert time.monotonic() - started < 5  # the worker never slept the 20 s
 
 
 def test_algorithm_error_envelope(live: Live, deployed: dict[str, str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -25,6 +26,11 @@ class CallRequest:
     stdout: bool = False
     # a short-lived key acting as the caller, for data and nested calls; never printed
     token: str = field(default="", repr=False)
+    # finishes when the caller may have stopped waiting, True if it has (its connection
+    # closed): a call still queued then is dropped instead of run for nobody
+    caller_gone: Callable[[], Awaitable[bool]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import uuid
+from functools import partial
 from urllib.parse import parse_qsl
 
 from starlette.types import Receive, Scope, Send
@@ -112,12 +113,14 @@ async def _call(platform: Platform, match: re.Match[str], scope: Scope, receive:
         check_json(body)
     elif media == "multipart/form-data":
         body = multipart_file(body, raw_type)
+    void = output == "void"
     call = await platform.calls.start(  # a missing algorithm or version raises here
         caller, owner, name, version, content_type, body,
         timeout=_timeout(query.get("timeout")),
         stdout=query.get("stdout", "").lower() == "true",
+        caller_gone=None if void else partial(_disconnected, receive),
     )  # fmt: skip
-    if output == "void":
+    if void:
         task = asyncio.create_task(call)
         _background.add(task)
         task.add_done_callback(_finished)
@@ -164,6 +167,13 @@ async def _render(
     elif content_type == ContentType.TEXT:
         value = body.decode("utf-8", "replace")
     return await asyncio.to_thread(overlays.render, value, found, fmt, loader)
+
+
+async def _disconnected(receive: Receive) -> bool:
+    """Whether the client has gone: once the body is read, the next message is the
+    disconnect (or the end of the response, after which nothing waits on this)."""
+    message = await receive()
+    return str(message["type"]) == "http.disconnect"
 
 
 async def _body(receive: Receive, limit: int) -> bytes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
 
@@ -88,9 +88,10 @@ class Calls:
         *,
         timeout: float | None = None,
         stdout: bool = False,
+        caller_gone: Callable[[], Awaitable[bool]] | None = None,
     ) -> Coroutine[Any, Any, CallResult]:
         """Resolve and authorise the call now (errors raise here); the returned coroutine runs
-        it. ``output=void`` answers between the two."""
+        it. ``output=void`` answers between the two. ``caller_gone``: see ``CallRequest``."""
         target = await self.target(caller, owner, name, version)
         manifest = target.deployment.manifest
         seconds = min(timeout if timeout is not None else manifest.timeout, self._max_timeout)
@@ -102,6 +103,7 @@ class Calls:
             stdout=stdout and caller.owns(owner),
             # the algorithm acts as its caller for data and nested calls, until the call ends
             token=self._token(caller, label, seconds),
+            caller_gone=caller_gone,
         )
         return self._run(target, request, label)
 

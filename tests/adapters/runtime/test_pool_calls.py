@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import json
+import time
 from pathlib import Path
 
 import pytest
 
 from modelport.adapters.runtime.pool import LocalRunner
-from modelport.core.calls import ContentType
+from modelport.core.calls import CallRequest, ContentType
 from modelport.core.manifest import Batching
 from modelport.core.ports import Deployment
 from modelport.errors import Busy
@@ -174,5 +176,37 @@ def test_a_caller_that_gives_up_does_not_disturb_others() -> None:
             await asyncio.wait_for(runner.call(sleeps, request(0.3)), 0.05)
         assert value(await runner.call(sleeps, request(0))) == 0
         assert json.loads((await runner.call(sleeps, request(0.01))).result_json) == 0.01
+
+    run(body)
+
+
+def test_a_queued_call_whose_caller_left_is_dropped_unrun() -> None:
+    """A call waiting behind another is dropped when its caller goes; one already running
+    is not touched. The dropped call would sleep 5 s: the call behind it shows it never ran."""
+
+    async def body(runner: LocalRunner) -> None:
+        sleeps = deployment("sleeps.py:apply", replicas=1)
+        assert value(await runner.call(sleeps, request(0))) == 0  # the worker is up
+        left = asyncio.Event()
+
+        async def gone() -> bool:
+            await left.wait()
+            return True
+
+        def leaving(seconds: float) -> CallRequest:
+            return dataclasses.replace(request(seconds), caller_gone=gone)
+
+        started = time.monotonic()
+        running = asyncio.ensure_future(runner.call(sleeps, leaving(0.5)))
+        await asyncio.sleep(0.1)  # it runs
+        queued = asyncio.ensure_future(runner.call(sleeps, leaving(5)))
+        behind = asyncio.ensure_future(runner.call(sleeps, request(0)))
+        await asyncio.sleep(0.1)
+        left.set()  # both callers leave: the running call goes on, the queued one is dropped
+        dropped = await queued
+        assert dropped.error is not None and dropped.error.error_type == "CallerGone"
+        assert value(await running) == 0.5
+        assert value(await behind) == 0
+        assert time.monotonic() - started < 3  # not after the dropped call's 5 s
 
     run(body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import deque
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from modelport.adapters.runtime.process import WorkerSpec
@@ -15,6 +15,7 @@ from modelport.core.ports import Deployment
 from modelport.errors import Busy
 
 _STOPPED = CallError("the algorithm's workers were stopped", "SystemExit")
+_GONE = CallError("the caller disconnected before the call started", "CallerGone")
 
 
 class Dispatcher:
@@ -59,7 +60,24 @@ class Dispatcher:
         pending = Pending(next(self._ids), request, loop.create_future(), loop.time())
         self.queue.append(pending)
         self._schedule()
+        if request.caller_gone is not None and self.queue and self.queue[-1] is pending:
+            self._watch(pending, request.caller_gone)
         return await pending.future
+
+    def _watch(self, pending: Pending, caller_gone: Callable[[], Awaitable[bool]]) -> None:
+        """Drop ``pending`` from the queue if its caller leaves before a worker takes it."""
+
+        async def watch() -> None:
+            try:
+                gone = await caller_gone()
+            except Exception:  # the connection's own errors: nothing to decide on
+                return
+            if gone and pending in self.queue:
+                self.queue.remove(pending)
+                failed(pending, _GONE)
+
+        watcher = asyncio.ensure_future(watch())
+        pending.future.add_done_callback(lambda _: watcher.cancel())
 
     def _schedule(self) -> None:
         queue = self.queue
