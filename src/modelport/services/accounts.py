@@ -200,14 +200,15 @@ class Accounts:
 
     def authenticate(self, authorization: str | None) -> Principal:
         """The caller named by an ``Authorization`` header: an API key or a call token."""
-        known = self.cached(authorization)
-        if known is not None:
-            return known
         token = token_from_header(authorization)
         if token.startswith(TOKEN_PREFIX):
-            return self._verify(token)
+            return self._verify(token)  # its account from the cache when there
+        now = self._clock()
+        hit = self._keys.get(token, now)
+        if hit is not None:
+            return hit[0]
         principal, key_id = self._lookup(token)
-        self._keys.put(token, (principal, key_id), self._clock())
+        self._keys.put(token, (principal, key_id), now)
         return principal
 
     def cached(self, authorization: str | None) -> Principal | None:
