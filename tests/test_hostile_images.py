@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from modelport.adapters.runtime.pool import WORKER_SCRIPT
+from modelport.adapters.runtime.pool import WORKER
 from modelport.cli.main import main
 from tests.fixtures.server import Live
 from tests.modelfile.models import colour_classifier, image
@@ -60,7 +60,7 @@ def worker_peaks() -> dict[int, int]:
             continue
         try:
             argv = (entry / "cmdline").read_bytes().decode(errors="replace").split("\0")
-            if str(WORKER_SCRIPT) not in argv or "--source" not in argv:
+            if str(WORKER) not in argv or "--source" not in argv:
                 continue
             source = Path(argv[argv.index("--source") + 1])
             if (source / "labels.txt").read_text().split() != LABELS:

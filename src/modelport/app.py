@@ -27,11 +27,14 @@ from modelport.core.metrics import Metrics
 from modelport.core.ports import Blobs, Deployment
 from modelport.errors import InvalidInput
 from modelport.http.app import build_app
+from modelport.http.server import run
+from modelport.sdk import vision
 from modelport.services.accounts import Accounts
 from modelport.services.builds import Builds
 from modelport.services.calls import Calls
 from modelport.services.data import Data
 from modelport.services.demos import Demos
+from modelport.services.examples import deploy_examples
 from modelport.services.platform import Platform
 from modelport.services.principal import Principal
 from modelport.services.registry import Registry
@@ -83,6 +86,7 @@ def create_platform(settings: Settings) -> Platform:
             metrics,
             tokens=accounts.call_token,
             cache_ttl=settings.cache_ttl,
+            default_timeout=settings.default_timeout,
             max_timeout=settings.max_timeout,
         ),
         data=Data(
@@ -99,8 +103,6 @@ def create_platform(settings: Settings) -> Platform:
         metrics=metrics,
         base_url=settings.base_url,
         max_body_bytes=settings.max_body_bytes,
-        default_timeout=settings.default_timeout,
-        max_timeout=settings.max_timeout,
         image_loader=_image_loader(),
     )
 
@@ -112,7 +114,6 @@ def _image_loader() -> Callable[[object], Any] | None:
     ``data://`` file itself (it has no caller's token, and its network is not the workers')."""
     if importlib.util.find_spec("PIL") is None:
         return None
-    from modelport import vision
 
     def load(value: object) -> Any:
         _refuse_remote(value)
@@ -157,8 +158,13 @@ def _file_blobs(settings: Settings, disk: Blobs) -> Blobs:
     """Where sources and data files live: S3 when a bucket is set, else the local disk."""
     if settings.s3_bucket is None:
         return disk
-    from modelport.adapters.blobs.s3 import S3Blobs
-
+    try:
+        from modelport.adapters.blobs.s3 import S3Blobs
+    except ModuleNotFoundError as exc:
+        raise InvalidInput(
+            f"MODELPORT_S3_BUCKET is set, but {exc.name} is not installed:"
+            " pip install 'modelport[s3]'"
+        ) from None
     return S3Blobs(
         settings.s3_bucket,
         endpoint_url=settings.s3_endpoint,
@@ -209,9 +215,6 @@ def bootstrap(settings: Settings, platform: Platform) -> str | None:
 
 def serve(settings: Settings, *, examples: bool = True) -> None:
     """``modelport serve``: bootstrap, deploy the examples in the background, then serve."""
-    from modelport.http.server import run
-    from modelport.services.examples import deploy_examples
-
     logger = logging.getLogger("modelport")
     logger.addHandler(logging.StreamHandler(sys.stderr))
     logger.setLevel(logging.INFO)

@@ -5,6 +5,6 @@ environment: a local path to a cached copy (fetched again when the file changes)
 the caller of the current call (in ``load()``, as the algorithm's owner).
 """
 
-from modelport.adapters.runtime.guest.modelport.data import path, read_bytes, read_text
+from modelport.sdk.data import path, read_bytes, read_text
 
 __all__ = ["path", "read_bytes", "read_text"]

@@ -6,7 +6,7 @@ decoded one way, with limits on bytes and pixels and guarded URL fetches. Needs 
 ``vision`` extra (Pillow, numpy) when called.
 """
 
-from modelport.adapters.runtime.guest.modelport.vision import (
+from modelport.sdk.vision import (
     FetchError,
     ForbiddenAddressError,
     ImageError,

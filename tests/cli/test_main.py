@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -29,9 +27,10 @@ def test_serve_builds_settings_and_calls_the_app(
     cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     seen: list[tuple[Settings, bool]] = []
-    fake = types.ModuleType("modelport.app")
-    fake.serve = lambda settings, *, examples=True: seen.append((settings, examples))  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "modelport.app", fake)
+    monkeypatch.setattr(
+        "modelport.app.serve",
+        lambda settings, *, examples=True: seen.append((settings, examples)),
+    )
     monkeypatch.setenv("MODELPORT_PORT", "9001")
     assert (
         cli("serve", "--home", str(tmp_path / "h"), "--host", "0.0.0.0", "--no-examples").code == 0

@@ -21,7 +21,7 @@ import pytest
 
 from modelport.cli.main import main
 from modelport.client.calls import AlgorithmError
-from modelport.client.pipeline import ordered
+from modelport.stream.pipeline import ordered
 
 cv2 = pytest.importorskip("cv2")
 

@@ -12,7 +12,7 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
-from modelport.client.drift import Array
+from modelport.convert.drift import Array
 
 SIZE = 24
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from modelport.client.convert import convert, load_torch
+from modelport.convert.to_onnx import convert, load_torch
 from tests.convert.conftest import Run, small_cnn
 
 

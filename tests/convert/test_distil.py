@@ -1,4 +1,4 @@
-"""Distillation of a static INT8 model towards its float original (modelport.client.distil):
+"""Distillation of a static INT8 model towards its float original (modelport.convert.distil):
 the torch network runs the QDQ graph as ONNX Runtime does, and training brings ONNX Runtime's
 own INT8 outputs closer to the float model's."""
 
@@ -14,8 +14,8 @@ import pytest
 import torch
 from onnx import helper, numpy_helper
 
-from modelport.client import distil
-from modelport.client.drift import Array, probabilities
+from modelport.convert import distil
+from modelport.convert.drift import Array, probabilities
 from modelport.errors import InvalidInput
 from tests.convert.networks import SIZE, network, outputs, quantize, smooth_images
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from modelport.client.drift import DriftExceeded, compare
+from modelport.convert.drift import DriftExceeded, compare
 
 
 def scores(*rows: tuple[float, float, float]) -> np.ndarray:
@@ -78,7 +78,7 @@ def test_outputs_that_are_not_scores_have_no_agreement() -> None:
 def test_docstring_examples() -> None:
     import doctest
 
-    import modelport.client.drift
+    import modelport.convert.drift
 
-    failed, tried = doctest.testmod(modelport.client.drift)
+    failed, tried = doctest.testmod(modelport.convert.drift)
     assert failed == 0 and tried >= 3

@@ -1,4 +1,4 @@
-"""GPTQ rounding of a static INT8 model's weights (modelport.client.gptq), against ONNX
+"""GPTQ rounding of a static INT8 model's weights (modelport.convert.gptq), against ONNX
 Runtime's own round-to-nearest on the same QDQ model."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import onnxruntime as ort
 import pytest
 from onnx import helper, numpy_helper
 
-from modelport.client import gptq
-from modelport.client.drift import Array
+from modelport.convert import gptq
+from modelport.convert.drift import Array
 from tests.convert.networks import network, outputs, quantize, smooth_images
 
 

@@ -131,10 +131,10 @@ def test_usage_errors(
 def test_distil_without_torch_is_refused_before_any_work(
     cnn_onnx: Path, images: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from modelport.client.optimize import optimize
+    from modelport.convert.optimize import optimize
     from modelport.errors import InvalidInput
 
-    monkeypatch.setitem(sys.modules, "modelport.client.distil", None)  # as if torch were missing
+    monkeypatch.setitem(sys.modules, "modelport.convert.distil", None)  # as if torch were missing
     with pytest.raises(InvalidInput, match="--distil needs torch"):
         optimize(cnn_onnx, tmp_path / "never.onnx", mode="int8", calibration=images,
                  distil_steps=5)  # fmt: skip

@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from modelport.client.modelfile import ModelOptions, generate
-from modelport.client.ssd_graph import text_graph
 from modelport.errors import InvalidInput
+from modelport.modelfile import ModelOptions, generate
+from modelport.modelfile.ssd_graph import text_graph
 from tests.fixtures.server import Live
 from tests.modelfile.conftest import Call, Deploy
 

@@ -9,7 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.fixtures.server import Live
+from modelport.config import Settings
+from tests.fixtures.server import Live, free_port, serving
 from tests.http import algorithms
 
 
@@ -211,3 +212,23 @@ def test_void_output_checks_the_algorithm_before_answering(live: Live) -> None:
     r = live.http.post("/v1/algo/admin/nope?output=void", json=1)
     assert r.status_code == 404
     assert error_of(r)["code"] == "algorithm_not_found"
+
+
+def test_the_default_timeout_applies_when_neither_the_call_nor_the_manifest_names_one(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    settings = Settings(
+        home=tmp_path_factory.mktemp("short"), port=free_port(), default_timeout=1.0
+    )
+    with serving(settings) as short:
+        plain = short.deploy("plain", algorithms.SLEEPS)["commit_sha"]
+        named = short.deploy(
+            "named", {**algorithms.SLEEPS, "modelport.yaml": "name: named\ntimeout: 30\n"}
+        )
+        started = time.monotonic()
+        r = short.http.post(f"/v1/algo/admin/plain/{plain}", json={"sleep": 20})
+        assert error_of_call(r)["message"].startswith("call exceeded its 1.0 s timeout")
+        assert time.monotonic() - started < 15
+        # the manifest's own timeout wins over the server's default
+        r = short.http.post(f"/v1/algo/admin/named/{named['commit_sha']}", json={"sleep": 1.5})
+        assert r.json()["result"] == "awake", r.text

@@ -18,8 +18,8 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer
 from sklearn.svm import SVC
 
-from modelport.client.modelfile import ModelOptions, generate, sklearn_version
 from modelport.errors import InvalidInput
+from modelport.modelfile import ModelOptions, generate, sklearn_version
 from tests.modelfile.conftest import Call, Deploy
 
 HELD_OUT = 50  # the last digits are never trained on

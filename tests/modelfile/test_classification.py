@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from modelport.client.modelfile import ModelOptions, generate, read_labels
 from modelport.errors import InvalidInput, InvalidName
+from modelport.modelfile import ModelOptions, generate, read_labels
 from tests.modelfile.conftest import Call, Deploy
 from tests.modelfile.models import colour_classifier, image
 

@@ -69,7 +69,7 @@ def test_fp16_and_int8_with_their_measured_drift(
     models, deployed, still see an espresso."""
     from benchmarks.models import photo_crops
 
-    from modelport.client.optimize import optimize
+    from modelport.convert.optimize import optimize
 
     calibration, held_out = tmp_path / "calibration", tmp_path / "held-out"
     photo_crops(held_out, 64, seed=2, avoid=photo_crops(calibration, 32, seed=1))

@@ -15,7 +15,13 @@ from PIL import Image
 
 import modelport
 
-TEMPLATE = Path(modelport.__file__).parent / "templates" / "image_classification" / "images.py.tmpl"
+TEMPLATE = (
+    Path(modelport.__file__).parent
+    / "modelfile"
+    / "templates"
+    / "image_classification"
+    / "images.py.tmpl"
+)
 SETTINGS = {"resize": "crop", "crop_ratio": 0.875, "scale": 255.0,
             "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225]}  # fmt: skip
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from onnx import TensorProto, helper, numpy_helper
 
-from modelport.client.modelfile import ModelOptions, generate
 from modelport.errors import InvalidInput
+from modelport.modelfile import ModelOptions, generate
 from tests.modelfile.conftest import Call, Deploy
 from tests.modelfile.models import save
 

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from modelport import vision
-from modelport.adapters.runtime.guest.modelport import fetch
+from modelport.sdk import fetch
 
 from .images import encoded
 

@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-import modelport.adapters.runtime.guest.modelport as guest
+import modelport.sdk as guest
 from modelport import vision
-from modelport.adapters.runtime.program import failure
+from modelport.worker.program import failure
 
 from .images import encoded, halves
 
@@ -212,18 +212,21 @@ def test_encode_image() -> None:
 
 
 def test_import_modelport_stays_stdlib_only() -> None:
+    """The SDK imported as ``modelport``, as workers import it (``worker.main.SdkFinder``)."""
     assert guest.vision.load_image is vision.load_image
+    sdk = str(Path(guest.__file__).parent)
     code = (
-        "import sys, modelport, modelport.vision;"
+        "import importlib.util as u, sys;"
+        f"spec = u.spec_from_file_location('modelport', {sdk!r} + '/__init__.py',"
+        f" submodule_search_locations=[{sdk!r}]);"
+        "module = u.module_from_spec(spec); sys.modules['modelport'] = module;"
+        "spec.loader.exec_module(module);"
+        "import modelport.vision;"
         "assert not [m for m in sys.modules if m.split('.')[0] in ('PIL', 'numpy')]"
     )
     import subprocess
 
-    folder = str(Path(guest.__file__).parent.parent)
-    subprocess.run(
-        [sys.executable, "-I", "-c", f"import sys; sys.path.insert(0, {folder!r}); " + code],
-        check=True,
-    )
+    subprocess.run([sys.executable, "-I", "-c", code], check=True)
 
 
 def test_errors_reach_the_caller_as_input_errors() -> None:

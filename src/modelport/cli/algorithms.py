@@ -21,7 +21,10 @@ from pathlib import Path
 from modelport.cli.output import Progress, dig, duration, table, when
 from modelport.cli.session import Session, Subparsers
 from modelport.client.deploy import build_sha, read_manifest, source_folder
-from modelport.client.modelfile import (
+from modelport.core.manifest import Manifest
+from modelport.core.names import AlgorithmRef
+from modelport.errors import InvalidInput, InvalidName
+from modelport.modelfile import (
     FEATURES,
     FORMATS,
     RESIZES,
@@ -33,9 +36,6 @@ from modelport.client.modelfile import (
     parse_floats,
     read_labels,
 )
-from modelport.core.manifest import Manifest
-from modelport.core.names import AlgorithmRef
-from modelport.errors import InvalidInput, InvalidName
 
 
 def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:

@@ -13,21 +13,34 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from modelport.cli.output import table
 from modelport.cli.session import Session, Subparsers
 from modelport.client.archive import human_size
-from modelport.errors import InvalidInput
+from modelport.errors import InvalidInput, ModelportError
 
 EXIT_FAILED = 1
 
 
-def _shape(text: str) -> tuple[int, ...]:
-    from modelport.client.drift import parse_shape
-
+def _tools() -> tuple[ModuleType, ModuleType, ModuleType]:
+    """``to_onnx``, ``optimize`` and ``drift`` from ``modelport.convert``, imported when a verb
+    runs (numpy, ONNX and ONNX Runtime take a second to import, which every other verb would
+    pay), or a clear error without the ``convert`` extra."""
     try:
-        return parse_shape(text)
+        from modelport.convert import drift, optimize, to_onnx
+    except ModuleNotFoundError as exc:
+        raise ModelportError(
+            f"modelport convert and optimize need {exc.name}: pip install 'modelport[convert]'"
+        ) from None
+    return to_onnx, optimize, drift
+
+
+def _shape(text: str) -> tuple[int, ...]:
+    *_, drift = _tools()
+    try:
+        return drift.parse_shape(text)  # type: ignore[no-any-return]
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -89,15 +102,14 @@ def _agreement_flags(p: argparse.ArgumentParser) -> None:
 
 
 def run_convert(session: Session) -> int:
-    from modelport.client import convert
-
+    to_onnx, _, _ = _tools()
     args = session.args
     output = args.output or args.path.with_suffix(".onnx")
     if output.resolve() == args.path.resolve():
         raise InvalidInput(f"{output} would overwrite the model: pass -o OUT.onnx")
     return _gated(
         session,
-        lambda: convert.convert(
+        lambda: to_onnx.convert(
             args.path,
             output,
             input_shape=args.input_shape,
@@ -112,7 +124,7 @@ def run_convert(session: Session) -> int:
 
 
 def run_optimize(session: Session) -> int:
-    from modelport.client import optimize
+    _, optimize, _ = _tools()
 
     args = session.args
     if args.output.resolve() == args.path.resolve():
@@ -137,17 +149,16 @@ def run_optimize(session: Session) -> int:
 
 
 def _gated(session: Session, work: Any, done: str, output: Path) -> int:
-    from modelport.client.drift import DriftExceeded, drift_path
-
+    *_, drifts = _tools()
     try:
         drift = work()
-    except DriftExceeded as exc:
+    except drifts.DriftExceeded as exc:
         session.out(drift_table(exc.drift))
         session.err(f"modelport: error: {exc.message}")
         return EXIT_FAILED
     session.out(f"{done} ({drift.operation}, {drift.samples} {drift.inputs} samples)")
     session.out(drift_table(drift))
-    session.out(f"Drift recorded in {drift_path(output)}")
+    session.out(f"Drift recorded in {drifts.drift_path(output)}")
     return 0
 
 

@@ -3,7 +3,7 @@
     modelport init digits                      # algorithm.py with load() + apply(input, state)
     modelport init ssd --template handler      # DCF-style handler.py with Handler(req)
 
-Templates live in ``modelport/templates/<template>/``; ``{{name}}`` is replaced by the
+Scaffolds live in ``modelport/scaffolds/<template>/``; ``{{name}}`` is replaced by the
 name, and a ``.tmpl`` suffix (which keeps linters off template code) is dropped.
 """
 
@@ -45,7 +45,7 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def template_files(template: str) -> list[Traversable]:
-    folder = resources.files("modelport").joinpath("templates", template)
+    folder = resources.files("modelport").joinpath("scaffolds", template)
     return sorted((f for f in folder.iterdir() if f.is_file()), key=lambda f: f.name)
 
 

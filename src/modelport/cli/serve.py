@@ -7,7 +7,6 @@ modelport serve --port 9000 --home /srv/modelport --no-examples
 from __future__ import annotations
 
 import argparse
-import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -64,8 +63,10 @@ def _validation_lines(exc: ValueError) -> list[str]:
 
 
 def run(session: Session) -> int:
+    # Imported when serving: the web stack and the store take a second to import, which
+    # every other verb of the CLI would pay.
+    from modelport import app
+
     settings = settings_from(session.args)
-    # Imported here, by name: nothing on the CLI's import path should load the web stack.
-    app = importlib.import_module("modelport.app")
     app.serve(settings, examples=session.args.examples)
     return 0

@@ -15,9 +15,10 @@ from typing import Any, TextIO
 
 from modelport.cli.output import seconds
 from modelport.cli.session import Session, Subparsers
-from modelport.client.pipeline import IN_FLIGHT, Answer, ordered
 from modelport.core.names import AlgorithmRef
 from modelport.errors import InvalidInput
+from modelport.stream import video
+from modelport.stream.pipeline import IN_FLIGHT, Answer, ordered
 
 DESCRIPTION = """\
 Read a video, call an algorithm on every frame (sent as JPEG) with several calls in
@@ -78,8 +79,6 @@ def register(sub: Subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def run(session: Session) -> int:
-    from modelport.client import video
-
     args = session.args
     ref = AlgorithmRef.parse(args.algo)
     if args.fps_limit is not None and args.fps_limit < 0:

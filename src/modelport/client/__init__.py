@@ -24,12 +24,10 @@ from modelport.client.client import Client
 from modelport.client.credentials import Credentials
 from modelport.client.data import DataDirectory, DataFile, Entry
 from modelport.client.deploy import read_manifest
-from modelport.client.pipeline import Answer, stream
 
 __all__ = [
     "Algo",
     "AlgorithmError",
-    "Answer",
     "Client",
     "Credentials",
     "DataDirectory",
@@ -38,5 +36,4 @@ __all__ = [
     "Response",
     "pack",
     "read_manifest",
-    "stream",
 ]

@@ -21,32 +21,18 @@ from modelport.client.calls import Algo
 from modelport.client.credentials import Credentials
 from modelport.client.data import DataMixin
 from modelport.client.deploy import deploy
+from modelport.client.failures import platform_error
 from modelport.core.names import AlgorithmRef
 from modelport.core.versions import parse_bump
 from modelport.errors import (
     BuildInProgress,
-    Busy,
-    Forbidden,
     ModelportError,
-    NotFound,
-    PayloadTooLarge,
-    Unauthorized,
-    UnsupportedContentType,
-    from_code,
 )
 
 JSON = dict[str, Any]
 Progress = Callable[[int, int], None]
 OnStatus = Callable[[JSON], None]
 
-_BY_STATUS: dict[int, type[ModelportError]] = {
-    401: Unauthorized,
-    403: Forbidden,
-    404: NotFound,
-    413: PayloadTooLarge,
-    415: UnsupportedContentType,
-    503: Busy,
-}
 _CHUNK = 64 * 1024
 
 
@@ -272,23 +258,3 @@ class Client(AccountsMixin, DataMixin):
         link tries the newest public version, signed out and rate limited."""
         body: JSON = {"settings": {"demo": shared}}
         return self._object("PUT", f"/v1/algorithms/{owner}/{name}", json=body)
-
-
-def platform_error(response: httpx.Response) -> ModelportError:
-    """The ``modelport.errors`` class for a non-2xx answer, by its ``code`` or else its status."""
-    status = response.status_code
-    try:
-        body = response.json()
-    except ValueError:
-        body = None
-    error = body.get("error") if isinstance(body, dict) else None
-    if isinstance(error, dict) and error.get("message"):
-        message = str(error["message"])
-        code = error.get("code")
-        if isinstance(code, str):
-            return from_code(code, message)
-        return _BY_STATUS.get(status, ModelportError)(message)
-    if isinstance(error, str) and error:
-        return _BY_STATUS.get(status, ModelportError)(error)
-    text = " ".join(response.text.split())[:200] or response.reason_phrase
-    return _BY_STATUS.get(status, ModelportError)(f"HTTP {status}: {text}")

@@ -22,6 +22,7 @@ from urllib.parse import quote
 
 import httpx
 
+from modelport.client.failures import platform_error
 from modelport.errors import InvalidInput, ModelportError
 
 if TYPE_CHECKING:
@@ -142,8 +143,6 @@ def decode(response: httpx.Response, method: str, path: str) -> JSON:
 
 def error(response: httpx.Response) -> ModelportError:
     """``platform_error``, also for bodiless answers that carry ``X-Error-Message``."""
-    from modelport.client.client import platform_error  # client.py imports data.py and this
-
     message = response.headers.get("X-Error-Message")
     if message and not response.content:
         response = httpx.Response(response.status_code, json={"error": {"message": message}})

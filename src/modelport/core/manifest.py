@@ -87,7 +87,7 @@ class Manifest:
     requirements: tuple[str, ...] = ()
     requirements_file: str | None = None
     python: str | None = None
-    timeout: float = 300.0
+    timeout: float | None = None  # seconds per call; None: the server's default
     memory: int = 2 * 2**30
     replicas: int = 1
     queue: int = 256
@@ -139,7 +139,7 @@ class Manifest:
             requirements=reqs,
             requirements_file=req_file,
             python=str(python) if python is not None else None,
-            timeout=_positive(data, "timeout", 300.0, float),
+            timeout=_positive(data, "timeout", None, float) if "timeout" in data else None,
             memory=parse_size(data.get("memory", 2 * 2**30)),
             replicas=int(_positive(data, "replicas", 1, int)),
             queue=int(_positive(data, "queue", 256, int)),
@@ -153,7 +153,7 @@ class Manifest:
         )
 
 
-def _positive(data: dict[str, Any], key: str, default: float, kind: type) -> float:
+def _positive(data: dict[str, Any], key: str, default: float | None, kind: type) -> float:
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
         raise InvalidManifest(f"{key} must be a positive number, got {value!r}")

@@ -1,7 +1,7 @@
 """What a drawn result shows, whatever draws it (stdlib only).
 
 The gateway's ``?render=true`` (Pillow, ``http/overlays.py``) and ``modelport stream``
-(OpenCV, ``client/video.py``) draw the same things: detection boxes in one colour per class
+(OpenCV, ``stream/video.py``) draw the same things: detection boxes in one colour per class
 with ``label confidence`` on a tag, or a banner with a classification's top label and score.
 
 >>> caption({"label": "dog", "confidence": 0.912})

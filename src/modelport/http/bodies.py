@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
 from modelport.core.calls import ContentType
@@ -71,9 +73,6 @@ def too_large(limit: int) -> PayloadTooLarge:
 def multipart_file(body: bytes, content_type: bytes) -> bytes:
     """The bytes of the first file part of a ``multipart/form-data`` body (``image`` or
     ``file`` preferred); other fields are ignored. The body was read under the size cap."""
-    from python_multipart.exceptions import MultipartParseError
-    from python_multipart.multipart import MultipartParser, parse_options_header
-
     _, options = parse_options_header(content_type)
     boundary = options.get(b"boundary")
     if not boundary:

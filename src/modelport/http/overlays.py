@@ -3,20 +3,19 @@
 Detections (``{"detections": [{label, class_id, confidence, xmin, ymin, xmax, ymax}]}``)
 become boxes with ``label confidence`` on a filled tag, one colour per class; a
 classification (``{"predictions": [...], "label", "score"}``) becomes a banner with the top
-label and score. Runs in a thread (Pillow is imported on first use: the ``vision`` extra).
+label and score. Runs in a thread. Needs Pillow (the ``vision`` extra); without it
+``?render=true`` is refused with :data:`NEEDS_VISION`.
 What is drawn (colours, captions, boxes) is ``modelport.core.overlays``, shared with
 ``modelport stream``, which draws the same with OpenCV.
 
 The input is decoded by the platform's image *loader*: ``modelport.vision.load_image`` (every
 input form: bytes, base64, data URI, JSON object, URL), which the composition root puts on
-``Platform.image_loader``. It lives in the guest SDK under ``modelport.adapters``, which
-``http`` may not import (``lint-imports``), hence the parameter. Without one, only raw image
-bytes render.
+``Platform.image_loader`` (it refuses URLs and ``data://`` files, which the gateway never
+fetches). Without one, only raw image bytes render.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import io
 from collections.abc import Callable
 from functools import cache
@@ -25,9 +24,14 @@ from typing import TYPE_CHECKING, Any
 from modelport.core.overlays import banner, box, caption, colour, drawable, ink
 from modelport.errors import InvalidInput
 
-if TYPE_CHECKING:
-    from PIL import Image, ImageDraw, ImageFont
+try:
+    from PIL import Image, ImageDraw, ImageFont, ImageOps
 
+    PILLOW = True
+except ImportError:  # the vision extra; nothing here runs without it
+    PILLOW = False
+
+if TYPE_CHECKING:
     Font = ImageFont.FreeTypeFont | ImageFont.ImageFont
 
 Loader = Callable[[object], "Image.Image"]
@@ -66,9 +70,8 @@ def render_format(value: str) -> str | None:
     return found
 
 
-@cache
 def has_pillow() -> bool:
-    return importlib.util.find_spec("PIL") is not None
+    return PILLOW
 
 
 def render(value: object, result: dict[str, Any], fmt: str, loader: Loader | None = None) -> bytes:
@@ -102,7 +105,6 @@ def _load(value: object, loader: Loader | None) -> Image.Image:
 
 def _plain(raw: bytes) -> Image.Image:
     """Raw image bytes, oriented like the workers see them (no loader installed)."""
-    from PIL import Image, ImageOps
 
     image = Image.open(io.BytesIO(raw))
     image.load()
@@ -110,7 +112,6 @@ def _plain(raw: bytes) -> Image.Image:
 
 
 def draw_detections(image: Image.Image, detections: list[Any]) -> None:
-    from PIL import ImageDraw
 
     width, height = image.size
     draw = ImageDraw.Draw(image)
@@ -129,7 +130,6 @@ def draw_detections(image: Image.Image, detections: list[Any]) -> None:
 
 
 def draw_classification(image: Image.Image, result: dict[str, Any]) -> None:
-    from PIL import ImageDraw
 
     text = banner(result)
     width, height = image.size
@@ -163,7 +163,6 @@ def _tag(
 
 @cache
 def _font(size: int) -> Font:
-    from PIL import ImageFont
 
     try:
         return ImageFont.load_default(size=size)

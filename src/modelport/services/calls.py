@@ -44,6 +44,7 @@ class Calls:
         *,
         tokens: Callable[[Principal, str, float], str] | None = None,
         cache_ttl: float = 2.0,
+        default_timeout: float = 300.0,
         max_timeout: float = 3000.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -53,7 +54,8 @@ class Calls:
             runner,
             metrics,
         )
-        self._max_timeout, self._clock = max_timeout, clock
+        self._default_timeout, self._max_timeout = default_timeout, max_timeout
+        self._clock = clock
         self._tokens = tokens
         # call tokens, each kept for its own lifetime (put with ttl=)
         self._minted = TtlCache[tuple[str, str | None, str, frozenset[str]], str](cache_ttl)
@@ -94,7 +96,9 @@ class Calls:
         it. ``output=void`` answers between the two. ``caller_gone``: see ``CallRequest``."""
         target = await self.target(caller, owner, name, version)
         manifest = target.deployment.manifest
-        seconds = min(timeout if timeout is not None else manifest.timeout, self._max_timeout)
+        if timeout is None:
+            timeout = self._default_timeout if manifest.timeout is None else manifest.timeout
+        seconds = min(timeout, self._max_timeout)
         label = f"{owner}/{name}"
         request = CallRequest(
             content_type,

@@ -32,8 +32,6 @@ class Platform:
     metrics: Metrics
     base_url: str
     max_body_bytes: int
-    default_timeout: float
-    max_timeout: float
     # decodes any image input form (``modelport.vision.load_image``), for drawn results
     image_loader: Callable[[object], Any] | None = None
 

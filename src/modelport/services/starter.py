@@ -9,5 +9,5 @@ from modelport.services.examples import folder_archive
 
 def starter_archive(name: str) -> bytes:
     """The ``algorithm`` template, named ``name``, as a gzip tar."""
-    root = resources.files("modelport").joinpath("templates", "algorithm")
+    root = resources.files("modelport").joinpath("scaffolds", "algorithm")
     return folder_archive(root, {"{{name}}": name})

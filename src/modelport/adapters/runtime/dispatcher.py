@@ -9,7 +9,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from modelport.adapters.runtime.process import WorkerSpec
-from modelport.adapters.runtime.replica import Pending, Replica, StartFailed, failed
+from modelport.adapters.runtime.replica import Pending, Replica, ReplicaState, StartFailed, failed
 from modelport.core.calls import CallError, CallRequest, CallResult, ContentType
 from modelport.core.ports import Deployment
 from modelport.errors import Busy
@@ -27,8 +27,8 @@ class Dispatcher:
     lazily, up to ``replicas``.
     """
 
-    def __init__(self, deployment: Deployment, spec: WorkerSpec, stop_grace: float) -> None:
-        self.deployment, self.spec, self._grace = deployment, spec, stop_grace
+    def __init__(self, deployment: Deployment, spec: WorkerSpec) -> None:
+        self.deployment, self.spec = deployment, spec
         self.manifest = deployment.manifest
         self.queue: deque[Pending] = deque()
         self.replicas: list[Replica] = []
@@ -85,7 +85,7 @@ class Dispatcher:
             queue.popleft()
         if not queue or self._closed:
             return
-        idle = [r for r in self.replicas if r.state == "idle"]
+        idle = [r for r in self.replicas if r.state is ReplicaState.IDLE]
         if idle:
             batch = self.manifest.batch
             # Waiting for a fuller batch only pays under concurrent load: a lone caller
@@ -133,7 +133,7 @@ class Dispatcher:
 
     def _grow(self) -> None:
         """Start workers for waiting calls, one per call, up to ``replicas``."""
-        starting = sum(r.state == "starting" for r in self.replicas)
+        starting = sum(r.state is ReplicaState.STARTING for r in self.replicas)
         while len(self.replicas) < self.manifest.replicas and starting < len(self.queue):
             replica = Replica(self.spec, self._idle, self._lost)
             self.replicas.append(replica)
@@ -169,9 +169,9 @@ class Dispatcher:
     def reap_idle(self, now: float, ttl: float) -> None:
         """Shut down workers idle for longer than ``ttl`` seconds."""
         for replica in list(self.replicas):
-            if replica.state == "idle" and now - replica.idle_since > ttl:
+            if replica.state is ReplicaState.IDLE and now - replica.idle_since > ttl:
                 self._forget(replica)
-                self._background(replica.stop(self._grace))
+                self._background(replica.stop(self.spec.stop_grace))
 
     async def close(self) -> None:
         """Fail waiting calls, stop every worker, and wait until all are reaped."""
@@ -181,12 +181,12 @@ class Dispatcher:
         while self.queue:
             failed(self.queue.popleft(), _STOPPED)
         replicas, self.replicas = self.replicas, []
-        await asyncio.gather(*(r.stop(self._grace) for r in replicas))
+        await asyncio.gather(*(r.stop(self.spec.stop_grace) for r in replicas))
         while self._tasks:
             await asyncio.gather(*self._tasks)
 
-    def counts(self) -> dict[str, int]:
-        out = {"starting": 0, "idle": 0, "busy": 0}
+    def counts(self) -> dict[ReplicaState, int]:
+        out = dict.fromkeys((ReplicaState.STARTING, ReplicaState.IDLE, ReplicaState.BUSY), 0)
         for replica in self.replicas:
             out[replica.state] = out.get(replica.state, 0) + 1
         return out

@@ -8,9 +8,9 @@ import re
 import sys
 from pathlib import Path
 
-from modelport.adapters.runtime.program import Outcome, Program
 from modelport.core.calls import CallError, CallRequest, CallResult, ContentType
 from modelport.core.ports import CheckResult, Deployment
+from modelport.worker.program import Outcome, Program
 
 _TYPES = {t.value: t for t in ContentType}
 _names = itertools.count()

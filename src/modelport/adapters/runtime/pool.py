@@ -11,13 +11,14 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from modelport.adapters.runtime import worker
+import modelport.worker
 from modelport.adapters.runtime.dispatcher import Dispatcher
 from modelport.adapters.runtime.process import WorkerSpec, describe_exit
 from modelport.core.calls import CallRequest, CallResult
 from modelport.core.ports import CheckResult, Deployment
+from modelport.worker.identity import LOAD_KEY
 
-WORKER_SCRIPT = Path(worker.__file__).resolve()
+WORKER = Path(modelport.worker.__file__).resolve().parent  # run as ``python -s WORKER``
 _PASSED = ("PATH", "HOME", "LANG")  # all a worker gets from the gateway's own environment
 
 
@@ -71,11 +72,11 @@ class LocalRunner:
         mint = self.load_key
         if mint is None:
             return None
-        return lambda: {worker.LOAD_KEY: mint(deployment)}
+        return lambda: {LOAD_KEY: mint(deployment)}
 
     def _argv(self, deployment: Deployment) -> list[str]:
         # -s: no user site-packages; the build's environment is the only one
-        argv = [str(deployment.python), "-s", str(WORKER_SCRIPT)]
+        argv = [str(deployment.python), "-s", str(WORKER)]
         argv += ["--source", str(deployment.source_dir)]
         argv += ["--entrypoint", deployment.manifest.entrypoint]
         if deployment.manifest.memory > 0:
@@ -122,14 +123,15 @@ class LocalRunner:
         dispatcher = self._dispatchers.get(deployment.key)
         if dispatcher is None:
             spec = WorkerSpec(
-                self._argv(deployment),
-                self.environment(deployment),
-                deployment.source_dir,
-                self._log(deployment),
-                self.start_timeout,
-                self._load_env(deployment),
+                argv=self._argv(deployment),
+                env=self.environment(deployment),
+                cwd=deployment.source_dir,
+                log=self._log(deployment),
+                start_timeout=self.start_timeout,
+                stop_grace=self.stop_grace,
+                fresh_env=self._load_env(deployment),
             )
-            dispatcher = Dispatcher(deployment, spec, self.stop_grace)
+            dispatcher = Dispatcher(deployment, spec)
             self._dispatchers[deployment.key] = dispatcher
             if self._reaper is None:
                 self._reaper = asyncio.create_task(self._reap_idle())
@@ -149,7 +151,7 @@ class LocalRunner:
             await dispatcher.close()
 
     def workers(self) -> dict[str, int]:
-        counts = {"starting": 0, "idle": 0, "busy": 0}
+        counts: dict[str, int] = {"starting": 0, "idle": 0, "busy": 0}
         for dispatcher in self._dispatchers.values():
             for state, n in dispatcher.counts().items():
                 counts[state] = counts.get(state, 0) + n

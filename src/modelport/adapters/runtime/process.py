@@ -14,13 +14,15 @@ from pathlib import Path
 
 @dataclass(frozen=True, slots=True)
 class WorkerSpec:
-    """How to start the workers of one deployment."""
+    """How the workers of one deployment start and stop: the runner's settings applied to one
+    build, made once per build and shared by its dispatcher and replicas."""
 
-    argv: list[str]  # interpreter, worker script and its options, less ``--fd``
+    argv: list[str]  # interpreter, worker package and its options, less ``--fd``
     env: dict[str, str]
     cwd: Path
     log: Path | None  # appended to; None: the gateway's stderr
-    start_timeout: float
+    start_timeout: float  # seconds until the Ready frame
+    stop_grace: float  # seconds between the Shutdown frame and SIGKILL
     fresh_env: Callable[[], dict[str, str]] | None = None  # made anew for each worker started
 
 

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import socket
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
 
-from modelport.adapters.runtime import worker
 from modelport.adapters.runtime.process import WorkerProcess, WorkerSpec, describe_exit
 from modelport.core.calls import CallError, CallRequest, CallResult, ContentType
+from modelport.worker import protocol
+from modelport.worker.protocol import CallRow, Frame, Kind, Ready
 
 _TYPES = {t.value: t for t in ContentType}
 
@@ -27,6 +27,13 @@ class Pending:
     queued_at: float
 
 
+class ReplicaState(StrEnum):
+    STARTING = "starting"  # spawned, its Ready frame not yet read
+    IDLE = "idle"
+    BUSY = "busy"  # calls in flight
+    GONE = "gone"  # stopped, crashed, timed out or retired: never used again
+
+
 class StartFailed(Exception):
     def __init__(self, error: CallError) -> None:
         super().__init__(error.message)
@@ -39,7 +46,7 @@ def failed(pending: Pending, error: CallError, duration: float = 0.0) -> None:
 
 
 class Replica(asyncio.Protocol):
-    """One worker process; states go ``starting`` → ``idle`` ⇄ ``busy`` → ``gone``.
+    """One worker process; its ``state`` goes ``STARTING`` → ``IDLE`` ⇄ ``BUSY`` → ``GONE``.
 
     Results arrive in the order calls were sent, so the head of ``inflight`` is the running
     call (or, for an ``apply_batch`` frame, all of them) and no "started" message is needed.
@@ -53,12 +60,12 @@ class Replica(asyncio.Protocol):
         on_lost: Callable[[Replica, list[Pending]], None],
     ) -> None:
         self.spec, self._on_idle, self._on_lost = spec, on_idle, on_lost
-        self.state = "starting"
+        self.state = ReplicaState.STARTING
         self.batchable = False
         self.inflight: deque[Pending] = deque()
         self.idle_since = 0.0
         self._loop = asyncio.get_running_loop()
-        self._ready: asyncio.Future[Any] = self._loop.create_future()
+        self._ready: asyncio.Future[Ready | None] = self._loop.create_future()
         self._batch = False  # the frame in flight runs through apply_batch
         self._started = self._deadline = self._timeout = 0.0  # of the running call (or batch)
         self._timer: asyncio.TimerHandle | None = None
@@ -86,51 +93,49 @@ class Replica(asyncio.Protocol):
             raise StartFailed(CallError(message, "LoadingError")) from exc
         finally:
             child.close()
-        if self.state == "gone":  # stopped while spawning
+        if self.state is ReplicaState.GONE:  # stopped while spawning
             parent.close()
             process.kill()
         else:  # the transport owns the socket from here on
             self._transport, _ = await self._loop.create_unix_connection(lambda: self, sock=parent)
         try:
-            header = await asyncio.wait_for(asyncio.shield(self._ready), self.spec.start_timeout)
+            ready = await asyncio.wait_for(asyncio.shield(self._ready), self.spec.start_timeout)
         except TimeoutError:
             self._discard()
             limit = self.spec.start_timeout
             message = f"the worker did not become ready within {limit} s"
             raise StartFailed(CallError(message, "LoadingError", process.log_tail())) from None
-        if header is None:  # the connection closed first: stopped, or died while starting
+        if ready is None:  # the connection closed first: stopped, or died while starting
             self._discard()
             what = describe_exit(await process.exited)
             message = f"the worker {what} while starting (see the worker log)"
             raise StartFailed(CallError(message, "LoadingError", process.log_tail()))
-        self.batchable = bool(header["batchable"])
+        self.batchable = ready.batchable
         self._idle()
 
     def send(self, calls: list[Pending]) -> None:
         """Hand a worker calls in one frame; it must be idle."""
         assert self._transport is not None and not self.inflight
-        self.state = "busy"
+        self.state = ReplicaState.BUSY
         self.inflight.extend(calls)
-        self._batch = worker.runs_as_batch(self.batchable, len(calls))
+        self._batch = protocol.runs_as_batch(self.batchable, len(calls))
         requests = [p.request for p in calls]
         rows = [
-            [p.id, r.content_type.value, r.stdout, len(r.body), r.token]
+            CallRow(p.id, r.content_type.value, r.stdout, len(r.body), r.token)
             for p, r in zip(calls, requests, strict=True)
         ]
         # the bodies go out as they are, not copied into one frame (an image is large)
-        self._transport.writelines(
-            worker.buffers(worker.CALLS, {"calls": rows}, [r.body for r in requests])
-        )
+        self._transport.writelines(protocol.calls(rows, [r.body for r in requests]))
         self._arm(self._loop.time())
 
     async def stop(self, grace: float) -> None:
         """Shutdown frame, then SIGKILL after ``grace`` seconds; fails calls in flight."""
-        if self.state == "gone":
+        if self.state is ReplicaState.GONE:
             return
         if not self._ready.done():
             self._ready.set_result(None)  # start() wakes up, kills the worker and says so
         elif self._transport is not None:
-            self._transport.write(worker.pack(worker.SHUTDOWN, {}))
+            self._transport.write(protocol.pack(Kind.SHUTDOWN, {}))
         for pending in self.inflight:
             failed(pending, CallError("the algorithm's workers were stopped", "SystemExit"))
         self.inflight.clear()
@@ -143,39 +148,32 @@ class Replica(asyncio.Protocol):
                 await self._process.exited
 
     def data_received(self, data: bytes) -> None:
-        buffer = self._buffer
-        buffer += data
-        while len(buffer) >= worker.PREFIX.size and self.state != "gone":
-            kind, head, size = worker.PREFIX.unpack_from(buffer)
-            end = worker.PREFIX.size + head + size
-            if len(buffer) < end:
+        self._buffer += data
+        for frame in protocol.split_frames(self._buffer):
+            if self.state is ReplicaState.GONE:
                 return
-            header = json.loads(buffer[worker.PREFIX.size : worker.PREFIX.size + head])
-            payload = bytes(buffer[worker.PREFIX.size + head : end])
-            del buffer[:end]
-            self._frame(kind, header, payload)
+            self._frame(frame)
 
-    def _frame(self, kind: int, header: Any, payload: bytes) -> None:
-        if kind == worker.RESULTS:
-            self._results(header["results"], payload)
-        elif kind == worker.READY and not self._ready.done():
-            self._ready.set_result(header)
-        elif kind == worker.BYE:
+    def _frame(self, frame: Frame) -> None:
+        if frame.kind == Kind.RESULTS:
+            self._results(frame)
+        elif frame.kind == Kind.READY and not self._ready.done():
+            self._ready.set_result(protocol.read_ready(frame.header))
+        elif frame.kind == Kind.BYE:
             unstarted = list(self.inflight)
             self.inflight.clear()
             self._discard()
             self._on_lost(self, unstarted)
 
-    def _results(self, rows: list[Any], payload: bytes) -> None:
-        offset, retiring = 0, False
-        for _id, content_type, size, duration, stdout, error in rows:
+    def _results(self, frame: Frame) -> None:
+        retiring = False
+        for row, body in protocol.read_results(frame):
             pending = self.inflight.popleft()
-            body = payload if len(rows) == 1 else payload[offset : offset + size]
-            offset += size
-            retiring = retiring or (error is not None and error[1] == "OutOfMemoryError")
+            error = row.error
+            retiring = retiring or (error is not None and error.out_of_memory)
             if not pending.future.done():
                 fault = CallError(*error) if error else None
-                result = CallResult(_TYPES[content_type], body, duration, fault, stdout)
+                result = CallResult(_TYPES[row.content_type], body, row.duration, fault, row.stdout)
                 pending.future.set_result(result)
         if retiring:
             # the worker retires after running out of memory: hand it nothing more (a call
@@ -187,11 +185,11 @@ class Replica(asyncio.Protocol):
             return
         if self.inflight:
             self._arm(self._loop.time())  # the next call of the frame starts now
-        elif self.state == "busy":
+        elif self.state is ReplicaState.BUSY:
             self._idle()
 
     def _idle(self) -> None:
-        self.state, self.idle_since = "idle", self._loop.time()
+        self.state, self.idle_since = ReplicaState.IDLE, self._loop.time()
         self._on_idle(self)
 
     def _arm(self, now: float) -> None:
@@ -210,7 +208,7 @@ class Replica(asyncio.Protocol):
 
     def _check_deadline(self) -> None:
         self._timer = None
-        if self.state != "busy":
+        if self.state is not ReplicaState.BUSY:
             return
         if self._loop.time() < self._deadline:
             self._timer = self._loop.call_at(self._deadline, self._check_deadline)
@@ -236,7 +234,7 @@ class Replica(asyncio.Protocol):
         """The worker died, unless we closed the connection."""
         if not self._ready.done():
             self._ready.set_result(None)
-        if self.state in ("gone", "starting"):
+        if self.state in (ReplicaState.GONE, ReplicaState.STARTING):
             return
         running, unstarted = self._running()
         elapsed = self._loop.time() - self._started
@@ -256,7 +254,7 @@ class Replica(asyncio.Protocol):
         self._on_lost(self, unstarted)
 
     def _discard(self, kill: bool = True) -> None:
-        self.state = "gone"
+        self.state = ReplicaState.GONE
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from modelport.adapters.runtime.guest.modelport import (
+from modelport.sdk import (
     AlgorithmError,
     ApiError,
     Client,
@@ -271,9 +271,9 @@ LAZY = {"PIL", "numpy"}  # what modelport.vision imports when it is used
 
 def test_the_package_is_standard_library_only() -> None:
     """Only the standard library and its own modules (relatively: it is also imported here
-    as ``modelport.adapters.runtime.guest.modelport``)."""
+    as ``modelport.sdk``)."""
     guest = Path(data.__file__).parent
-    assert guest.name == "modelport"
+    assert guest.name == "sdk"
     for file in guest.glob("*.py"):
         tree = ast.parse(file.read_text())
         for node in ast.walk(tree):

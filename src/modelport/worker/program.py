@@ -1,7 +1,7 @@
 """The user contract: import an entrypoint, run ``load()`` once, then calls on decoded inputs.
 
 Standard library only: the worker script loads this file by path in the build's environment,
-and the in-process runner imports it as ``modelport.adapters.runtime.program``.
+and the in-process runner imports it as ``modelport.worker.program``.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from importlib import util as import_util
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
-if TYPE_CHECKING:  # the worker also runs on Pythons older than the gateway's
-    Failure = tuple[str, str, str]  # message, error_type, stacktrace
+from .protocol import OUT_OF_MEMORY, Failure
 
 
 class Outcome(NamedTuple):
@@ -71,9 +70,6 @@ def encode_output(value: object) -> tuple[str, bytes]:
     return "json", _RESULT.encode(value).encode()
 
 
-OUT_OF_MEMORY: Failure = ("out of memory", "OutOfMemoryError", "")
-
-
 def failure(exc: BaseException, default: str = "AlgorithmError") -> Failure:
     """The ADK's error triple; the stack trace starts in user code."""
     if isinstance(exc, MemoryError):
@@ -96,7 +92,8 @@ def _failure(exc: BaseException, default: str) -> Failure:
     summary = traceback.TracebackException(type(exc), exc, tb)
     _relative(summary, _import_roots())
     message = str(exc) or type(exc).__name__
-    return message, kind if isinstance(kind, str) and kind else default, "".join(summary.format())
+    error_type = kind if isinstance(kind, str) and kind else default
+    return Failure(message, error_type, "".join(summary.format()))
 
 
 def _ours(filename: str) -> bool:

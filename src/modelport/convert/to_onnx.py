@@ -3,7 +3,7 @@
 ``modelport convert model.pt --input-shape 1,3,224,224 -o model.onnx`` and
 ``modelport convert model.joblib -o model.onnx``. Both run the original and the ONNX model on
 sample inputs; past ``tolerance`` (max abs diff) or under ``min_agreement`` (top-1) nothing is
-written and :class:`~modelport.client.drift.DriftExceeded` is raised.
+written and :class:`~modelport.convert.drift.DriftExceeded` is raised.
 
 Loading a ``.pt``/``.pth``/``.joblib``/``.pkl`` file unpickles it, which runs code from the
 file: convert only files you trust. Needs the ``convert`` extra (skl2onnx, onnx, onnxruntime)
@@ -20,11 +20,17 @@ import warnings
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+import joblib
 import numpy as np
+import onnxruntime as ort
+from skl2onnx import convert_sklearn
+from skl2onnx.common.data_types import FloatTensorType
+from sklearn.base import is_classifier
 
-from modelport.client.drift import (
+from modelport.convert.drift import (
     NEAR_TIE,
     Array,
     Drift,
@@ -85,8 +91,6 @@ def convert(
 
 
 def run_onnx(path: Path, feed: Array) -> list[Array]:
-    import onnxruntime as ort
-
     session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     return [np.asarray(o) for o in session.run(None, {name: feed})]
@@ -97,14 +101,11 @@ def run_onnx(path: Path, feed: Array) -> list[Array]:
 
 def load_torch(path: Path) -> Any:
     """A whole pickled ``nn.Module`` or a TorchScript file, in eval mode (trusts the file)."""
-    try:
-        import torch
-    except ImportError:
-        raise InvalidInput("converting PyTorch models needs torch: pip install torch") from None
+    torch = _torch_module()
     with warnings.catch_warnings():  # TorchScript is deprecated on torch 2.13, still loads
         warnings.simplefilter("ignore", DeprecationWarning)
         if _is_torchscript(path):
-            model: Any = torch.jit.load(str(path), map_location="cpu")  # type: ignore[no-untyped-call]
+            model: Any = torch.jit.load(str(path), map_location="cpu")
         else:
             with _importable(path.resolve().parent):
                 model = torch.load(str(path), map_location="cpu", weights_only=False)  # nosec
@@ -138,8 +139,18 @@ def _is_torchscript(path: Path) -> bool:
         return any(name.endswith("/constants.pkl") for name in archive.namelist())
 
 
+def _torch_module() -> ModuleType:
+    """torch, or a clear error: it is not in the ``convert`` extra, since the CPU or CUDA
+    wheel is the user's choice."""
+    try:
+        import torch
+    except ImportError:
+        raise InvalidInput("converting PyTorch models needs torch: pip install torch") from None
+    return torch
+
+
 def _torch(source: Path, onnx_path: Path, input_shape: tuple[int, ...], near_tie: float) -> Drift:
-    import torch
+    torch = _torch_module()
 
     model = load_torch(source)
     generator = torch.Generator().manual_seed(SEED)
@@ -175,8 +186,6 @@ def _flatten(value: Any) -> list[Any]:
 
 def load_sklearn(path: Path) -> Any:
     """A pickled scikit-learn estimator or pipeline (trusts the file)."""
-    import joblib
-
     model = joblib.load(path)  # nosec: documented as trusting the file
     if not hasattr(model, "predict"):
         raise InvalidInput(f"{path} holds a {type(model).__name__}, not a fitted estimator")
@@ -184,14 +193,6 @@ def load_sklearn(path: Path) -> Any:
 
 
 def _sklearn(source: Path, onnx_path: Path, sample_data: Path | None) -> Drift:
-    try:
-        from skl2onnx import convert_sklearn
-        from skl2onnx.common.data_types import FloatTensorType
-    except ImportError:
-        raise InvalidInput("converting scikit-learn models needs skl2onnx: pip install "
-                           "'modelport[convert]'") from None  # fmt: skip
-    from sklearn.base import is_classifier
-
     model = load_sklearn(source)
     width = getattr(model, "n_features_in_", None)
     if not isinstance(width, int):

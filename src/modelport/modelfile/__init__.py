@@ -3,12 +3,12 @@
 ``modelport deploy mobilenet_v2.onnx --task image-classification --labels imagenet.txt``
 writes a normal algorithm folder (``modelport.yaml``, the model, ``labels.txt``,
 ``settings.json``, ``algorithm.py`` and ``onnx_model.py`` from the templates in
-``modelport/templates/image_classification`` or ``object_detection``) and deploys it like
+``modelfile/templates/image_classification`` or ``object_detection``) and deploys it like
 any other folder, so builds, environments, batching and versions work unchanged.
 
 A TF frozen graph ``.pb`` or Caffe ``.caffemodel`` detector runs on cv2.dnn
 (``templates/opencv_dnn``, with ``--config``, generated for TF-OD-API SSDs; see
-:mod:`modelport.client.opencv_dnn`).
+:mod:`modelport.modelfile.opencv_dnn`).
 
 ``--task tensor`` wraps an ONNX model as tensors in, tensors out (``templates/tensor``). A
 scikit-learn ``.joblib`` (``templates/sklearn``) or OpenCV ``cv2.ml`` SVM ``.dat``
@@ -19,11 +19,12 @@ runs code from the file: deploying one trusts it exactly as loading it locally w
 By concern: ``options`` (what the flags say, checked), ``labels`` (reading a labels file),
 ``kinds`` (which template serves a model file, and its feature pipeline), ``requirements``
 (what the generated environment installs) and ``folder`` (writing the folder from the
-templates).
+templates), beside ``ssd_graph`` (the text graph cv2.dnn needs for a TF-OD-API SSD) and
+``opencv_dnn`` (how cv2.dnn runs such a detector).
 """
 
-from modelport.client.modelfile.folder import IMAGES, SHARED, generate
-from modelport.client.modelfile.kinds import (
+from modelport.modelfile.folder import IMAGES, SHARED, generate
+from modelport.modelfile.kinds import (
     FEATURES,
     IMAGE_FEATURES,
     MODEL_SUFFIXES,
@@ -31,8 +32,8 @@ from modelport.client.modelfile.kinds import (
     is_model_file,
     template_of,
 )
-from modelport.client.modelfile.labels import read_labels
-from modelport.client.modelfile.options import (
+from modelport.modelfile.labels import read_labels
+from modelport.modelfile.options import (
     FORMATS,
     IMAGENET_MEAN,
     IMAGENET_STD,
@@ -42,7 +43,7 @@ from modelport.client.modelfile.options import (
     default_name,
     parse_floats,
 )
-from modelport.client.modelfile.requirements import OPENCV, requirements, sklearn_version
+from modelport.modelfile.requirements import OPENCV, requirements, sklearn_version
 
 __all__ = [
     "FEATURES",

@@ -1,6 +1,6 @@
 """Distillation of a static INT8 model towards its float original (needs torch).
 
-GPTQ (:mod:`modelport.client.gptq`) fixes the weights' share of the quantisation error; what
+GPTQ (:mod:`modelport.convert.gptq`) fixes the weights' share of the quantisation error; what
 is left is the activations', each rounded to 8 bits with one range per tensor, a little in
 every layer. Here the QDQ model runs in torch as it runs in ONNX Runtime: every
 QuantizeLinear is a fake quantisation with ONNX Runtime's zero point and a scale of its own
@@ -28,10 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import onnx
 import torch
 import torch.nn.functional as F
+from onnx import helper, numpy_helper
 
-from modelport.client.drift import Array, cpu_session, is_scores, probabilities
+from modelport.convert.drift import Array, cpu_session, is_scores, probabilities
 from modelport.errors import InvalidInput
 
 BATCH = 16
@@ -68,7 +70,6 @@ def distil(
     """Fine-tune ``quantized`` (the QDQ model of ``original``) in place for ``steps`` batches
     of ``BATCH`` random ``crop`` (height, width) windows of ``images`` (a batch in the
     model's ``layout``, larger than ``crop``), half of them mirrored."""
-    import onnx
 
     if steps < 1:
         raise InvalidInput(f"distillation needs at least one step, got {steps}")
@@ -267,7 +268,6 @@ class Network(torch.nn.Module):
     """A QDQ ONNX graph in torch: activations and int8 weights fake-quantised."""
 
     def __init__(self, model: Any) -> None:
-        from onnx import helper, numpy_helper
 
         super().__init__()
         graph = model.graph
@@ -374,7 +374,6 @@ class Network(torch.nn.Module):
     def store(self, model: Any) -> None:
         """Write the learnt activation scales, each bias's scale as its input's times its
         weight's, and round the trained weights and biases into ``model``'s initializers."""
-        from onnx import numpy_helper
 
         initializers = {i.name: i for i in model.graph.initializer}
 

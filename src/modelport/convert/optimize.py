@@ -9,7 +9,7 @@ run on the images in ``check`` (modelport's classifier preprocessing) or on rand
 class scores are compared as probabilities (the softmax the served classifier returns). Under
 ``min_agreement`` (top-1 agreement on the decisive samples: near-ties, where the original's
 top class led by less than ``near_tie``, do not count) or past ``tolerance`` nothing is
-written and :class:`~modelport.client.drift.DriftExceeded` is raised.
+written and :class:`~modelport.convert.drift.DriftExceeded` is raised.
 """
 
 from __future__ import annotations
@@ -24,11 +24,22 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Literal
 
 import numpy as np
+import onnx
+from onnxconverter_common import float16
+from onnxruntime.quantization import (
+    CalibrationMethod,
+    QuantFormat,
+    QuantType,
+    quantize_dynamic,
+    quantize_static,
+)
+from onnxruntime.quantization.shape_inference import quant_pre_process
 
-from modelport.client.drift import (
+from modelport.convert.drift import (
     CROP_RATIO,
     NEAR_TIE,
     Array,
@@ -40,7 +51,7 @@ from modelport.client.drift import (
     load_images,
     probabilities,
 )
-from modelport.client.gptq import round_weights
+from modelport.convert.gptq import round_weights
 from modelport.errors import InvalidInput
 
 MODES = ("none", "fp16", "int8")
@@ -72,7 +83,6 @@ class InputSpec:
 
 def input_spec(path: Path, size: int | None = None) -> InputSpec:
     """Read the first input; a dynamic height or width is ``size`` (default 224)."""
-    import onnx
 
     model = onnx.load(str(path), load_external_data=False)
     initializers = {i.name for i in model.graph.initializer}
@@ -185,18 +195,25 @@ def _check_options(mode: str, calibration: Path | None, distil_steps: int) -> No
     if distil_steps and calibration is None:
         raise InvalidInput("--distil needs --int8 and --calibration-images (its training images)")
     if distil_steps:  # torch is checked for before any work starts
-        try:
-            import modelport.client.distil  # noqa: F401
-        except ImportError as exc:
-            raise InvalidInput(f"--distil needs torch ({exc}): pip install torch") from None
+        _distillation()
+
+
+def _distillation() -> ModuleType:
+    """:mod:`modelport.convert.distil`, which needs torch (not in the ``convert`` extra: the
+    CPU or CUDA wheel is the user's choice), or a clear error without it."""
+    try:
+        import modelport.convert.distil
+    except ImportError as exc:
+        raise InvalidInput(f"--distil needs torch ({exc}): pip install torch") from None
+    return modelport.convert.distil
 
 
 def _distil(
     quantized: Path, original: Path, spec: InputSpec, images: Path, steps: int
 ) -> dict[str, object]:
-    """Distillation (:mod:`modelport.client.distil`) on ``images`` loaded a crop's margin
+    """Distillation (:mod:`modelport.convert.distil`) on ``images`` loaded a crop's margin
     larger than the model's input; what the drift record keeps of it."""
-    from modelport.client import distil
+    distil = _distillation()
 
     width, height = round(spec.width / CROP_RATIO), round(spec.height / CROP_RATIO)
     larger = load_images(images, width, height, layout=spec.layout)
@@ -215,8 +232,6 @@ def _graph_optimize(source: Path, target: Path) -> None:
 
 
 def _fp16(source: Path, target: Path) -> None:
-    import onnx
-    from onnxconverter_common import float16
 
     model = onnx.load(str(source))
     with warnings.catch_warnings():  # "the float32 number ... will be truncated to ..."
@@ -226,7 +241,6 @@ def _fp16(source: Path, target: Path) -> None:
 
 
 def _int8_dynamic(source: Path, target: Path) -> None:
-    from onnxruntime.quantization import QuantType, quantize_dynamic
 
     quantize_dynamic(str(source), str(target), weight_type=QuantType.QUInt8)
 
@@ -260,7 +274,7 @@ def _int8_static(
 ) -> tuple[list[str], int]:
     """Static INT8 in QDQ form (ONNX Runtime fuses it into QLinear kernels: u8 activations,
     s8 per-channel weights, VNNI where the CPU has it); the nodes kept in float, and the
-    number of layers whose weights GPTQ rounded (:mod:`modelport.client.gptq`).
+    number of layers whose weights GPTQ rounded (:mod:`modelport.convert.gptq`).
 
     Each activation's range is ± the 99.99th percentile of its magnitude on the calibration
     images rather than its extreme, so a few outlier values do not coarsen a whole tensor's
@@ -272,9 +286,6 @@ def _int8_static(
     decisive crops it is 97-98% with either rounding. What is left is the activations': with
     float activations, round-to-nearest int8 weights alone keep 99.5% of the decisive crops.
     """
-    import onnx
-    from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
-    from onnxruntime.quantization.shape_inference import quant_pre_process
 
     prepared = temp / "prepared.onnx"
     quant_pre_process(str(source), str(prepared), skip_optimization=True)
@@ -302,7 +313,6 @@ def _float_outputs(path: Path) -> None:
     the scores to 8 bits adds error straight onto them and saves nothing (ONNX Runtime's
     integer Gemm and Conv write float as readily). On MobileNetV2 (GPTQ) the mean KL
     divergence from FP32 on held-out crops falls by 9-13%."""
-    import onnx
 
     model = onnx.load(str(path))
     nodes = model.graph.node

@@ -8,16 +8,17 @@ import io
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from modelport.adapters.runtime import worker
 from modelport.adapters.runtime.pool import LocalRunner
-from modelport.adapters.runtime.program import Program
 from modelport.core.calls import ContentType
 from modelport.core.manifest import Batching
 from modelport.core.ports import Deployment
+from modelport.worker import main as worker
+from modelport.worker.identity import Identity
+from modelport.worker.program import Program
+from modelport.worker.protocol import CallRow, Kind, read_frame, read_results
 from tests.adapters.runtime.fake_api import FakeApi
 from tests.adapters.runtime.harness import (
     ALGORITHMS,
@@ -86,17 +87,14 @@ def test_a_worker_splits_a_batch_frame_by_token() -> None:
     program = Program(str(ALGORITHMS), "identity_batch.py:apply", module_name="_t_identity")
     program.load()
     tokens = ["a", "b", "a", "", "b", "a"]
-    calls = [(i, "json", b"1", False, t) for i, t in enumerate(tokens)]
+    calls = [(CallRow(i, "json", False, 1, t), b"1") for i, t in enumerate(tokens)]
     sink = Sink()
-    assert worker._answer(sink, program, worker.Identity(), calls)  # type: ignore[arg-type]
-    frame = worker.read_frame(io.BytesIO(sink.sent))
-    assert frame is not None and frame[0] == worker.RESULTS
-    rows: list[Any] = frame[1]["results"]
-    assert [r[0] for r in rows] == list(range(6))  # one RESULTS frame, in frame order
-    results, offset = [], 0
-    for row in rows:
-        results.append(frame[2][offset : offset + row[2]])
-        offset += row[2]
+    assert worker._answer(sink, program, Identity(), calls)  # type: ignore[arg-type]
+    frame = read_frame(io.BytesIO(sink.sent))
+    assert frame is not None and frame.kind == Kind.RESULTS
+    answers = list(read_results(frame))
+    assert [row.id for row, _ in answers] == list(range(6))  # one RESULTS frame, in frame order
+    results = [body for _, body in answers]
     assert results == [
         b'{"key":"a","batch":3}',
         b'{"key":"b","batch":2}',
@@ -144,7 +142,7 @@ def test_user_code_imports_the_sdk_and_acts_as_the_caller(
         bob = value(await runner.call(build, request(uri, ContentType.TEXT, token="tok-bob")))
         assert (alice["text"], alice["echoed"]) == ("hello alice", "hello alice")
         assert (bob["text"], bob["echoed"]) == ("hello bob", "hello bob")
-        assert Path(alice["sdk"]) == Path(worker.GUEST, "modelport", "__init__.py")
+        assert Path(alice["sdk"]) == Path(worker.SDK, "__init__.py")
         assert Path(alice["path"]).is_relative_to(tmp_path)
         assert alice["path"] != bob["path"]
 

@@ -1,7 +1,8 @@
 """modelport inside an algorithm: data files and calls to other algorithms, as the caller.
 
-Workers put this standard-library-only package last on ``sys.path``, so user code can
-``import modelport`` without installing it (a modelport installed in the environment wins)::
+Workers answer ``import modelport`` with this standard-library-only package (Python 3.8+)
+when the build's environment has no modelport installed (one installed there wins); in the
+gateway's own tree it is ``modelport.sdk``, and its modules import each other relatively::
 
     import modelport
 

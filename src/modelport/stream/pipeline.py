@@ -7,7 +7,8 @@ and still yields the answers in input order. Reading stays bounded: at most ``in
 inputs are held at a time, so a live camera is read only as fast as the server answers.
 
 ```python
-from modelport.client import Client, stream
+from modelport.client import Client
+from modelport.stream import stream
 
 with Client() as client:
     algo = client.algo("admin/mobilenet")

@@ -1,7 +1,7 @@
 """How far a converted or optimised model's outputs drift from the original's.
 
-Shared by ``modelport convert`` and ``modelport optimize`` (``modelport.client.convert`` and
-``modelport.client.optimize``): the numbers, the gate that refuses past a tolerance, the
+Shared by ``modelport convert`` and ``modelport optimize`` (``modelport.convert.to_onnx`` and
+``modelport.convert.optimize``): the numbers, the gate that refuses past a tolerance, the
 ``<output>.drift.json`` record, and modelport's classifier preprocessing for sample images.
 Needs numpy (and Pillow for images): the ``vision`` extra.
 
@@ -32,6 +32,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import onnxruntime as ort
+from PIL import Image
 
 Array = npt.NDArray[Any]
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
@@ -183,7 +185,6 @@ def cpu_session(model: Path | bytes, *, optimized: Path | None = None) -> Any:
     """An ONNX Runtime CPU session with its warnings silenced, the one convert's and
     optimize's steps run models on; with ``optimized``, ONNX Runtime's basic graph
     optimisations are applied and the graph they give written there while it loads."""
-    import onnxruntime as ort
 
     options = ort.SessionOptions()
     options.log_severity_level = 3
@@ -208,7 +209,6 @@ def load_images(
 ) -> Array:
     """The images in ``folder`` as a float32 batch, preprocessed like modelport's classifier:
     the shorter side resized to size/0.875, the centre cropped, ImageNet mean and std."""
-    from PIL import Image
 
     arrays = []
     for path in image_files(folder)[:limit]:

@@ -2,7 +2,7 @@
 
 ``modelport deploy frozen_inference_graph.pb --config graph.pbtxt --task object-detection``
 (or ``model.caffemodel --config deploy.prototxt``). For a TF Object Detection API SSD the
-``--config`` may be left out: :mod:`modelport.client.ssd_graph` generates the text graph.
+``--config`` may be left out: :mod:`modelport.modelfile.ssd_graph` generates the text graph.
 
 DetectionOutput's class ids count the background as class 0, so the generated
 ``labels.txt`` always starts with it: a labels file with one line per class (no background)
@@ -16,8 +16,8 @@ import re
 import shutil
 from pathlib import Path
 
-from modelport.client.ssd_graph import declared_classes, text_graph
 from modelport.errors import InvalidInput
+from modelport.modelfile.ssd_graph import declared_classes, text_graph
 
 CONFIGS = {".pb": ".pbtxt", ".caffemodel": ".prototxt"}  # the network → its description
 DEFAULT_SIZE = 300  # SSD's usual input, when neither the flag nor the description says

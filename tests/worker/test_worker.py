@@ -8,23 +8,25 @@ import os
 
 import pytest
 
-from modelport.adapters.runtime import worker
-from modelport.adapters.runtime.program import Program, decode_input, encode_output
+from modelport.worker import protocol
+from modelport.worker.identity import Identity
+from modelport.worker.program import Program, decode_input, encode_output
+from modelport.worker.protocol import Kind
 from tests.adapters.runtime.harness import ALGORITHMS
 
 
 def test_frames_round_trip() -> None:
     calls = {"calls": [[1, "json", False, 3, "tok"]]}  # id, content type, stdout, size, token
-    frame = worker.pack(worker.CALLS, calls, [b"[1]"])
-    stream = io.BytesIO(frame + worker.pack(worker.SHUTDOWN, {}))
-    assert worker.read_frame(stream) == (worker.CALLS, calls, b"[1]")
-    assert worker.read_frame(stream) == (worker.SHUTDOWN, {}, b"")
-    assert worker.read_frame(stream) is None
+    frame = protocol.pack(Kind.CALLS, calls, [b"[1]"])
+    stream = io.BytesIO(frame + protocol.pack(Kind.SHUTDOWN, {}))
+    assert protocol.read_frame(stream) == (Kind.CALLS, calls, b"[1]")
+    assert protocol.read_frame(stream) == (Kind.SHUTDOWN, {}, b"")
+    assert protocol.read_frame(stream) is None
 
 
 def test_truncated_frame_is_end_of_stream() -> None:
-    frame = worker.pack(worker.RESULTS, {"results": []}, [b"abcdef"])
-    assert worker.read_frame(io.BytesIO(frame[:-2])) is None
+    frame = protocol.pack(Kind.RESULTS, {"results": []}, [b"abcdef"])
+    assert protocol.read_frame(io.BytesIO(frame[:-2])) is None
 
 
 def test_inputs_decode_like_the_adk() -> None:
@@ -86,9 +88,9 @@ def test_a_bad_input_in_a_batch_fails_only_its_own_call() -> None:
 
 
 def test_runs_as_batch_only_for_batchable_frames_of_several_calls() -> None:
-    assert worker.runs_as_batch(True, 2)
-    assert not worker.runs_as_batch(True, 1)
-    assert not worker.runs_as_batch(False, 16)
+    assert protocol.runs_as_batch(True, 2)
+    assert not protocol.runs_as_batch(True, 1)
+    assert not protocol.runs_as_batch(False, 16)
 
 
 def test_identity_sets_the_token_and_puts_the_worker_s_own_keys_back(
@@ -96,7 +98,7 @@ def test_identity_sets_the_token_and_puts_the_worker_s_own_keys_back(
 ) -> None:
     monkeypatch.setenv("ALGORITHMIA_API_KEY", "the worker's own")  # from the manifest's env
     monkeypatch.delenv("MODELPORT_API_KEY", raising=False)
-    identity = worker.Identity()
+    identity = Identity()
     identity.enter("tok")
     assert (os.environ["ALGORITHMIA_API_KEY"], os.environ["MODELPORT_API_KEY"]) == ("tok", "tok")
     identity.leave()

@@ -1,4 +1,4 @@
-"""Writing the algorithm folder around a model file, from ``modelport/templates``.
+"""Writing the algorithm folder around a model file, from ``modelfile/templates``.
 
 >>> import tempfile
 >>> folder = Path(tempfile.mkdtemp())
@@ -19,11 +19,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from modelport.client.modelfile.kinds import feature_spec, template_of
-from modelport.client.modelfile.options import ModelOptions
-from modelport.client.modelfile.requirements import requirements
-from modelport.client.opencv_dnn import with_background, write_config
 from modelport.errors import InvalidInput
+from modelport.modelfile.kinds import feature_spec, template_of
+from modelport.modelfile.opencv_dnn import with_background, write_config
+from modelport.modelfile.options import ModelOptions
+from modelport.modelfile.requirements import requirements
 
 # files a template takes from another: the ONNX session and image preprocessing, the detector
 SHARED = {
@@ -90,7 +90,7 @@ def generate(model: Path, options: ModelOptions, target: Path) -> Path:
         "runtime": "dnn_model" if template == "opencv_dnn" else "onnx_model",
         "engine": "OpenCV's dnn module" if template == "opencv_dnn" else "an ONNX model",
     }
-    root = resources.files("modelport").joinpath("templates")
+    root = resources.files("modelport.modelfile").joinpath("templates")
     sources = [f for f in root.joinpath(template).iterdir() if f.is_file()]
     shared = SHARED.get(template, [])
     if template in ("image_classification", "object_detection", "opencv_dnn"):

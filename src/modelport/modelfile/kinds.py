@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from modelport.client.modelfile.options import TASKS, ModelOptions
-from modelport.client.opencv_dnn import is_dnn_model
 from modelport.errors import InvalidInput
+from modelport.modelfile.opencv_dnn import is_dnn_model
+from modelport.modelfile.options import TASKS, ModelOptions
 
 MODEL_SUFFIXES = (".onnx", ".joblib", ".dat", ".pb", ".caffemodel")
 FEATURES = ("raw", "pixels", "image:WxH-gray[-inverted]", "hog-digits")

@@ -23,9 +23,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import onnx
 from numpy.lib.stride_tricks import sliding_window_view
+from onnx import helper, numpy_helper
 
-from modelport.client.drift import Array, cpu_session
+from modelport.convert.drift import Array, cpu_session
 
 DAMPING = 0.01  # of H's mean diagonal, added to its diagonal (the paper's default)
 IMAGES = 64  # calibration images read for H
@@ -56,7 +58,6 @@ class Layer:
 def round_weights(quantized: Path, original: Path, input_name: str, images: Array) -> int:
     """Re-round ``quantized`` (the QDQ model of ``original``) in place, ``H`` from the first
     ``IMAGES`` of ``images``; the number of layers rounded."""
-    import onnx
 
     model = onnx.load(str(quantized))
     floats = _float_weights(onnx.load(str(original)))
@@ -75,7 +76,6 @@ def round_weights(quantized: Path, original: Path, input_name: str, images: Arra
 
 def _float_weights(model: Any) -> dict[str, Array]:
     """Each Conv's and Gemm's float weight in the original model, by node name."""
-    from onnx import numpy_helper
 
     initializers = {i.name: i for i in model.graph.initializer}
     return {
@@ -86,7 +86,6 @@ def _float_weights(model: Any) -> dict[str, Array]:
 
 
 def _attributes(node: Any) -> dict[str, Any]:
-    from onnx import helper
 
     return {a.name: helper.get_attribute_value(a) for a in node.attribute}
 
@@ -94,8 +93,6 @@ def _attributes(node: Any) -> dict[str, Any]:
 def _layers(model: Any, floats: dict[str, Array]) -> list[Layer]:
     """The quantised Convs and Gemms GPTQ can round: int8 weights with zero points of 0,
     read through a DequantizeLinear, and quantised inputs."""
-    import onnx
-    from onnx import numpy_helper
 
     initializers = {i.name: i for i in model.graph.initializer}
     producers = {o: n for n in model.graph.node for o in n.output}
@@ -164,7 +161,6 @@ def _layers(model: Any, floats: dict[str, Array]) -> list[Layer]:
 
 def _hessians(model: Any, layers: list[Layer], input_name: str, images: Array) -> dict[str, Array]:
     """``X Xᵀ`` per layer and group, from the inputs the quantised model gives each layer."""
-    import onnx
 
     probe = onnx.ModelProto()
     probe.CopyFrom(model)
