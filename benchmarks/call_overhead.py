@@ -169,9 +169,14 @@ def start_fastapi(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     return proc, url + "/predict"
 
 
-def start_modelport(workdir: Path) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
+def start_modelport(
+    workdir: Path, settings: dict[str, str] | None = None
+) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
+    """``modelport serve`` under ``workdir`` with ``settings`` (``MODELPORT_*`` variables),
+    the SVC deployed; its call URL and the headers to call it with."""
     port = free_port()
     env = {**os.environ, "MODELPORT_HOME": str(workdir / "home"), "MODELPORT_PORT": str(port)}
+    env.update(settings or {})
     proc = subprocess.Popen(
         [str(BIN / "modelport"), "serve", "--no-examples"], env=env, stderr=subprocess.DEVNULL
     )

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 from modelport.adapters.blobs.disk import DiskBlobs
 from modelport.adapters.envs import UvEnvironments
 from modelport.adapters.runtime.pool import LocalRunner
+from modelport.adapters.runtime.sandbox import Sandbox, bubblewrap
 from modelport.adapters.store.migrate import upgrade
 from modelport.adapters.store.sql import SqlStore
 from modelport.config import Settings
@@ -59,6 +60,7 @@ def create_platform(settings: Settings) -> Platform:
         env=_worker_env(settings),
         log_dir=settings.home / "logs",
         load_key=_load_key(accounts, ttl=settings.worker_start_timeout + 60),
+        sandbox=_sandbox(settings),
     )
     envs = UvEnvironments(
         settings.envs_path, default_python=settings.python, find_links=settings.find_links
@@ -128,6 +130,25 @@ def _refuse_remote(value: object) -> None:
     if isinstance(value, dict):
         for inner in value.values():
             _refuse_remote(inner)
+
+
+def _sandbox(settings: Settings) -> Sandbox | None:
+    """Bubblewrap around every worker, unless turned off (docs/security.md)."""
+    if settings.sandbox == "off":
+        return None
+    bwrap = bubblewrap()
+    if bwrap is None:
+        if settings.sandbox == "bubblewrap":
+            raise InvalidInput(
+                "MODELPORT_SANDBOX=bubblewrap, but bwrap is not installed"
+                " (Debian and Ubuntu: apt-get install bubblewrap)"
+            )
+        logging.getLogger("modelport").warning(
+            "bubblewrap (bwrap) is not installed: workers run unsandboxed, as this server's"
+            " own user, and can read its files (docs/security.md)"
+        )
+        return None
+    return Sandbox(bwrap, tmp_bytes=settings.sandbox_tmp_bytes)
 
 
 def _worker_env(settings: Settings) -> dict[str, str]:

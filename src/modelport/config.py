@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,10 @@ class Settings(BaseSettings):
     worker_idle_ttl: float = 600.0
     worker_threads: int = 1  # OMP/MKL/BLAS threads per worker
     worker_start_timeout: float = 120.0
+    # Workers (and build import checks) in a bubblewrap sandbox: "auto" when bwrap is
+    # installed (with a warning when not), "bubblewrap" to refuse to start without it.
+    sandbox: Literal["auto", "bubblewrap", "off"] = "auto"
+    sandbox_tmp_bytes: int = 2**30  # each sandboxed worker's private /tmp
     allow_private_urls: bool = False  # let image URLs reach private/loopback addresses
     demo_calls_per_minute: float = 30.0  # per client address, on public demo pages
     cache_ttl: float = 2.0  # seconds a resolved version, key, session or shared demo stays cached

@@ -68,12 +68,16 @@ def write_tree(files: dict[str, SourceFile], target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".staging-"))
     try:
+        # Readable by sandboxed workers' unprivileged uid, whatever the umask; the home
+        # folder above keeps other users of the host out, the sandbox other tenants.
+        staging.chmod(0o755)
         for name, entry in files.items():
             path = staging / name
-            path.parent.mkdir(parents=True, exist_ok=True)
+            for folder in reversed(path.relative_to(staging).parents[:-1]):
+                (staging / folder).mkdir(mode=0o755, exist_ok=True)
+                (staging / folder).chmod(0o755)
             path.write_bytes(entry.data)
-            if entry.executable:
-                path.chmod(0o755)
+            path.chmod(0o755 if entry.executable else 0o644)
         os.rename(staging, target)
     except OSError:
         shutil.rmtree(staging, ignore_errors=True)

@@ -14,11 +14,13 @@ from pathlib import Path
 import modelport.worker
 from modelport.adapters.runtime.dispatcher import Dispatcher
 from modelport.adapters.runtime.process import WorkerSpec, describe_exit
+from modelport.adapters.runtime.sandbox import Sandbox, exit_status, python_prefix
 from modelport.core.calls import CallRequest, CallResult
 from modelport.core.ports import CheckResult, Deployment
 from modelport.worker.identity import LOAD_KEY
 
 WORKER = Path(modelport.worker.__file__).resolve().parent  # run as ``python -s WORKER``
+SDK = WORKER.parent / "sdk"  # what ``import modelport`` finds in a worker
 _PASSED = ("PATH", "HOME", "LANG")  # all a worker gets from the gateway's own environment
 
 
@@ -40,11 +42,13 @@ class LocalRunner:
         log_dir: Path | None = None,
         stop_grace: float = 2.0,
         load_key: Callable[[Deployment], str] | None = None,
+        sandbox: Sandbox | None = None,
     ) -> None:
         self.idle_ttl, self.start_timeout = worker_idle_ttl, worker_start_timeout
         self.threads, self.log_dir, self.stop_grace = worker_threads, log_dir, stop_grace
         self.env = dict(env or {})
         self.load_key = load_key  # a key for load(), minted per worker start
+        self.sandbox = sandbox
         self._dispatchers: dict[str, Dispatcher] = {}
         self._reaper: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # workers talk to one loop
@@ -81,7 +85,11 @@ class LocalRunner:
         argv += ["--entrypoint", deployment.manifest.entrypoint]
         if deployment.manifest.memory > 0:
             argv += ["--memory", str(deployment.manifest.memory)]
-        return argv
+        if self.sandbox is None:
+            return argv
+        environment = deployment.python.parent.parent
+        reads = [python_prefix(deployment.python), environment, deployment.source_dir]
+        return self.sandbox.wrap(argv, reads=[*reads, WORKER, SDK], cwd=deployment.source_dir)
 
     def _log(self, deployment: Deployment) -> Path | None:
         if self.log_dir is None:
@@ -105,12 +113,13 @@ class LocalRunner:
             return CheckResult(False, f"importing took longer than {self.start_timeout} s")
         except OSError as exc:
             return CheckResult(False, f"cannot start a worker: {exc}")
+        returncode = done.returncode if self.sandbox is None else exit_status(done.returncode)
         log = done.stderr.decode("utf-8", "replace")
         lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
         try:
             report = json.loads(lines[-1])
         except (IndexError, ValueError):
-            how = describe_exit(done.returncode)
+            how = describe_exit(returncode)
             return CheckResult(False, f"{log}the import check {how} without a report".lstrip())
         if report["error"]:
             message, error_type, trace = report["error"]
@@ -129,6 +138,7 @@ class LocalRunner:
                 log=self._log(deployment),
                 start_timeout=self.start_timeout,
                 stop_grace=self.stop_grace,
+                sandboxed=self.sandbox is not None,
                 fresh_env=self._load_env(deployment),
             )
             dispatcher = Dispatcher(deployment, spec)

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from modelport.adapters.runtime.sandbox import exit_status
+
 
 @dataclass(frozen=True, slots=True)
 class WorkerSpec:
@@ -23,6 +25,7 @@ class WorkerSpec:
     log: Path | None  # appended to; None: the gateway's stderr
     start_timeout: float  # seconds until the Ready frame
     stop_grace: float  # seconds between the Shutdown frame and SIGKILL
+    sandboxed: bool = False  # started through bubblewrap (``sandbox.py``)
     fresh_env: Callable[[], dict[str, str]] | None = None  # made anew for each worker started
 
 
@@ -41,9 +44,15 @@ def describe_exit(code: int) -> str:
 class WorkerProcess:
     """A spawned worker; ``exited`` resolves to its exit code once the process is reaped."""
 
-    def __init__(self, proc: asyncio.subprocess.Process, log: Path | None) -> None:
-        self._proc, self._log = proc, log
-        self.exited: asyncio.Future[int] = asyncio.ensure_future(proc.wait())
+    def __init__(
+        self, proc: asyncio.subprocess.Process, log: Path | None, sandboxed: bool = False
+    ) -> None:
+        self._proc, self._log, self._sandboxed = proc, log, sandboxed
+        self.exited: asyncio.Future[int] = asyncio.ensure_future(self._wait())
+
+    async def _wait(self) -> int:
+        code = await self._proc.wait()
+        return exit_status(code) if self._sandboxed else code
 
     @classmethod
     async def spawn(cls, spec: WorkerSpec, fd: int) -> WorkerProcess:
@@ -65,7 +74,7 @@ class WorkerProcess:
         finally:
             if log:
                 log.close()
-        return cls(proc, spec.log)
+        return cls(proc, spec.log, spec.sandboxed)
 
     def kill(self) -> None:
         # Not Popen.kill(): it polls, which would reap the process behind the child watcher's

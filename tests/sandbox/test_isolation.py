@@ -1,0 +1,129 @@
+"""A tenant's code against the server: each attack runs in a real sandboxed worker and fails.
+
+The algorithm (``attacks.py``) is deployed by an ordinary user, mallory, on the shared test
+gateway, and called once per attack; every answer must say the attack did not work, and the
+gateway must keep serving. Needs bubblewrap: skipped without it, or failed when
+``MODELPORT_REQUIRE_SANDBOX=1`` (CI sets it).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fixtures.server import Live, pack
+from tests.http import algorithms
+from tests.sandbox.attacks import ATTACKER
+
+MARKER = "4242.5"  # `sleep 4242.5`: the orphan the timeout must take with it
+
+
+@dataclass
+class Attacker:
+    """mallory's client, and the build of her attacking algorithm."""
+
+    client: httpx.Client
+    sha: str
+
+
+@pytest.fixture(scope="module")
+def mallory(live: Live) -> Iterator[Attacker]:
+    if getattr(live.platform.runner, "sandbox", None) is None:
+        if os.environ.get("MODELPORT_REQUIRE_SANDBOX") == "1":
+            pytest.fail("bubblewrap is required (MODELPORT_REQUIRE_SANDBOX=1) but not used")
+        pytest.skip("bubblewrap (bwrap) is not installed: workers are not sandboxed")
+    live.platform.accounts.create_account("mallory")
+    key = live.platform.accounts.create_key("mallory", frozenset({"algo:manage", "algo:call"}))
+    headers = {"Authorization": f"Simple {key}"}
+    with httpx.Client(base_url=live.url, headers=headers, timeout=120) as client:
+        assert client.post("/v1/algorithms/mallory", json={"name": "attacker"}).status_code == 200
+        r = client.post(
+            "/v1/algorithms/mallory/attacker/builds?wait=true",
+            content=pack({"modelport.yaml": "name: attacker\n", **ATTACKER}),
+            headers={"Content-Type": "application/gzip"},
+        )
+        assert r.json()["status"] == "succeeded", r.text
+        yield Attacker(client, r.json()["commit_sha"])
+
+
+def attack(mallory: Attacker, name: str, arg: Any = None, timeout: float = 30) -> Any:
+    r = mallory.client.post(
+        f"/v1/algo/mallory/attacker/{mallory.sha}?timeout={timeout}",
+        json={"attack": name, "arg": arg},
+    )
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def refused(answer: Any) -> str:
+    result = answer["result"]
+    assert result["ok"] is False, f"the attack worked: {result}"
+    return str(result["error"])
+
+
+def test_the_server_s_files_are_out_of_sight(live: Live, mallory: Attacker) -> None:
+    home = live.settings.home
+    for path in [
+        live.settings.credentials_path,
+        live.settings.secret_key_path,
+        home / "modelport.db",
+        home / "logs",
+    ]:
+        assert path.exists()  # there to be read, outside the sandbox
+        assert "FileNotFoundError" in refused(attack(mallory, "read", str(path)))
+    # only the folders its own build and environment are mounted under
+    assert set(attack(mallory, "listdir", str(home))["result"]["got"]) == {"builds", "envs"}
+    assert len(attack(mallory, "listdir", str(home / "builds"))["result"]["got"]) == 1
+    assert len(attack(mallory, "listdir", str(home / "envs"))["result"]["got"]) == 1
+
+
+def test_another_tenant_s_build_is_out_of_sight(live: Live, mallory: Attacker) -> None:
+    build = live.deploy("victim", algorithms.ECHO)
+    sources = list((live.settings.builds_path).glob(f"*/{build['commit_sha']}/algorithm.py"))
+    assert sources, "the victim's build is on disk"
+    assert "FileNotFoundError" in refused(attack(mallory, "read", str(sources[0])))
+
+
+def test_the_gateway_cannot_be_seen_or_signalled(mallory: Attacker) -> None:
+    gateway = os.getpid()  # the test gateway runs in this process
+    assert "FileNotFoundError" in refused(attack(mallory, "read", f"/proc/{gateway}/environ"))
+    assert "ProcessLookupError" in refused(attack(mallory, "signal", gateway))
+    seen = attack(mallory, "whoami")["result"]["got"]
+    assert seen["processes"] <= 3, seen  # bubblewrap's init, the worker, maybe a child
+    if os.geteuid() == 0:
+        assert seen["uid"] == 65534, seen  # nobody, not root
+
+
+def test_code_on_disk_cannot_be_changed(mallory: Attacker) -> None:
+    for name in ("plant", "tamper", "infect"):
+        error = refused(attack(mallory, name))
+        assert "Read-only file system" in error or "Permission denied" in error, (name, error)
+
+
+def test_a_timeout_kills_every_process_the_call_started(mallory: Attacker) -> None:
+    answer = attack(mallory, "orphan", MARKER, timeout=1)
+    assert answer["error"]["error_type"] == "TimeoutError", answer
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and _processes_with(MARKER):
+        time.sleep(0.1)
+    assert not _processes_with(MARKER), "a process the call started outlived its timeout"
+    assert attack(mallory, "whoami")["result"]["ok"] is True  # a fresh worker serves
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if marker.encode() in argv:
+            found.append(int(entry.name))
+    return found
