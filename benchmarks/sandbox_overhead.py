@@ -40,7 +40,8 @@ def cold_start(source: Path, sandbox: Sandbox | None) -> float:
     async def once() -> float:
         runner = LocalRunner(sandbox=sandbox)
         started = time.perf_counter()
-        result = await runner.call(deployment, CallRequest(ContentType.JSON, BODY, timeout=60))
+        request = CallRequest(ContentType.JSON, BODY.encode(), timeout=60)
+        result = await runner.call(deployment, request)
         seconds = time.perf_counter() - started
         await runner.close()
         if result.error is not None:

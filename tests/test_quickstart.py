@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 import time
@@ -118,3 +119,13 @@ def test_examples_are_published(server: tuple[str, dict[str, str]]) -> None:
                 del pending[name]
         time.sleep(1)
     assert not pending, f"examples not published in time: {sorted(pending)}"
+
+
+def test_the_home_is_private_and_no_key_is_logged(server: tuple[str, dict[str, str]]) -> None:
+    home = Path(server[1]["MODELPORT_HOME"])
+    key = json.loads((home / "credentials.json").read_text())["api_key"]
+    assert "credentials.json" in (home / "serve.log").read_text()  # says where the key is
+    assert key not in (home / "serve.log").read_text()
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    for name in ("modelport.db", "credentials.json", "secret.key"):
+        assert stat.S_IMODE((home / name).stat().st_mode) == 0o600, name

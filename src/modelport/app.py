@@ -47,7 +47,7 @@ REMOTE = ("http://", "https://", "data://")
 
 def create_platform(settings: Settings) -> Platform:
     """Migrate the database, open the adapters and build the services."""
-    settings.home.mkdir(parents=True, exist_ok=True)
+    _private_home(settings)
     url = settings.database_url_or_default
     upgrade(url)
     store = SqlStore(url)
@@ -130,6 +130,17 @@ def _refuse_remote(value: object) -> None:
     if isinstance(value, dict):
         for inner in value.values():
             _refuse_remote(inner)
+
+
+def _private_home(settings: Settings) -> None:
+    """The home folder for this server's user alone (0700), and the default SQLite database
+    created 0600 (SQLite gives its -wal and -shm files the database's mode)."""
+    settings.home.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.home.chmod(0o700)
+    if settings.database_url is None:
+        database = settings.home / "modelport.db"
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+        database.chmod(0o600)
 
 
 def _sandbox(settings: Settings) -> Sandbox | None:
@@ -240,13 +251,13 @@ def serve(settings: Settings, *, examples: bool = True) -> None:
     logger.addHandler(logging.StreamHandler(sys.stderr))
     logger.setLevel(logging.INFO)
     platform = create_platform(settings)
-    key = bootstrap(settings, platform)
-    if key is not None:
+    if bootstrap(settings, platform) is not None:  # the key itself stays out of every log
         print(
-            f"created admin account {settings.admin_user!r}; API key (shown once): {key}",
+            f"created admin account {settings.admin_user!r}; its API key is saved in"
+            f" {settings.credentials_path} (mode 600), where the CLI and the Python client"
+            " find it",
             file=sys.stderr,
         )
-        print(f"saved to {settings.credentials_path}", file=sys.stderr)
     print(
         f"modelport serving on {settings.base_url}  (web UI: {settings.base_url}/ui/,"
         f" sign in with the admin key; API docs: {settings.base_url}/docs)",

@@ -86,6 +86,14 @@ def test_accounts(store: Store) -> None:
     assert store.account_by_id("nope") is None
 
 
+def test_accounts_by_name_but_for_case(store: Store) -> None:
+    alice = account()
+    store.add_account(alice)
+    assert store.account_by_folded_name("ALICE") == alice
+    assert store.account_by_folded_name("Alice") == alice
+    assert store.account_by_folded_name("alic") is None
+
+
 def test_duplicate_account_name_conflicts(store: Store) -> None:
     store.add_account(account())
     with pytest.raises(Conflict, match="alice"):

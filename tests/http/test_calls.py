@@ -189,8 +189,11 @@ def test_publish_checks_the_sample(live: Live) -> None:
     assert '{"y": 3}' in error["message"] and '{"y": 2}' in error["message"]
 
 
-def test_metrics_and_health(live: Live, deployed: dict[str, str]) -> None:
+def test_metrics_and_health(live: Live, deployed: dict[str, str], stranger: httpx.Client) -> None:
     live.http.post(f"/v1/algo/admin/c_echo/{deployed['c_echo']}", json=1)
+    # the series name every algorithm, private ones too: admins only
+    assert httpx.get(live.url + "/metrics").status_code == 401
+    assert stranger.get("/metrics").status_code == 403
     text = live.http.get("/metrics").text
     assert 'modelport_calls_total{algorithm="admin/c_echo",outcome="ok"}' in text
     assert "modelport_call_duration_seconds_bucket" in text
@@ -232,3 +235,36 @@ def test_the_default_timeout_applies_when_neither_the_call_nor_the_manifest_name
         # the manifest's own timeout wins over the server's default
         r = short.http.post(f"/v1/algo/admin/named/{named['commit_sha']}", json={"sleep": 1.5})
         assert r.json()["result"] == "awake", r.text
+
+
+def test_json_nested_too_deeply_is_a_bad_request(live: Live, deployed: dict[str, str]) -> None:
+    deep = b"[" * 100_000 + b"]" * 100_000
+    json_type = {"Content-Type": "application/json"}
+    for url in (f"/v1/algo/admin/c_echo/{deployed['c_echo']}", "/v1/algorithms/admin"):
+        r = live.http.post(url, content=deep, headers=json_type)
+        assert r.status_code == 400, (url, r.status_code)
+        assert "nested too deeply" in error_of(r)["message"]
+    assert (
+        live.http.post(f"/v1/algo/admin/c_echo/{deployed['c_echo']}", json=[[1]]).status_code == 200
+    )
+
+
+def test_a_private_algorithm_answers_strangers_as_a_missing_one_does(
+    live: Live, stranger: httpx.Client
+) -> None:
+    live.deploy("c_hidden", algorithms.ECHO)
+    live.publish("c_hidden", "minor", public=True)
+    assert stranger.post("/v1/algo/admin/c_hidden/0.1.0", json=1).json()["result"] == 1
+    r = live.http.put(
+        "/v1/algorithms/admin/c_hidden", json={"settings": {"algorithm_callability": "private"}}
+    )
+    assert r.status_code == 200, r.text
+    time.sleep(live.settings.cache_ttl + 0.1)  # resolved versions are cached that long
+    for version in ("0.1.0", "latest", ""):
+        hidden = stranger.post(f"/v1/algo/admin/c_hidden/{version}".rstrip("/"), json=1)
+        missing = stranger.post(f"/v1/algo/admin/c_nothing/{version}".rstrip("/"), json=1)
+        assert hidden.status_code == missing.status_code == 404, (version, hidden.text)
+        assert error_of(hidden)["message"].replace("c_hidden", "X") == error_of(missing)[
+            "message"
+        ].replace("c_nothing", "X")
+    assert live.http.post("/v1/algo/admin/c_hidden/0.1.0", json=1).json()["result"] == 1

@@ -111,9 +111,16 @@ def test_passwords_rules(live: Live) -> None:
     r = live.http.post("/v1/users", json={"username": "anonymous"})
     assert r.status_code == 400 and "reserved" in r.json()["error"]["message"]
     create_user(live, "s_carol")
-    r = live.http.post("/v1/keys", json={"username": "s_carol", "scopes": ["algo:call"]})
+    every = ["algo:call", "algo:manage", "data:read", "data:write"]
+    r = live.http.post("/v1/keys", json={"username": "s_carol", "scopes": every})
     carol = {"Authorization": r.json()["key"]}
-    # a user sets their own password; not another's
+    r = live.http.post("/v1/keys", json={"username": "s_carol", "scopes": ["algo:call"]})
+    narrow = {"Authorization": r.json()["key"]}
+    # a narrow key is no way to every scope: a password would sign in with all of them
+    r = httpx.put(f"{live.url}/v1/users/s_carol/password", json={"password": "new secret 1"},
+                  headers=narrow)  # fmt: skip
+    assert r.status_code == 403 and "every scope" in r.json()["error"]["message"], r.text
+    # a user sets their own password with a key that has every scope already; not another's
     r = httpx.put(f"{live.url}/v1/users/s_carol/password", json={"password": "new secret 1"},
                   headers=carol)  # fmt: skip
     assert r.status_code == 204, r.text

@@ -82,6 +82,20 @@ def test_create_user(accounts: Accounts, admin: Principal) -> None:
         accounts.create_user("no spaces", caller=admin)
 
 
+def test_names_are_unique_whatever_their_case_and_reserved_ones_are_no_one_s(
+    accounts: Accounts, admin: Principal
+) -> None:
+    with pytest.raises(Conflict, match="'Alice' already exists \\(as 'alice'\\)"):
+        accounts.create_user("Alice", caller=admin)
+    with pytest.raises(Conflict):
+        accounts.create_org("ALICE", "bob")
+    for name in ("anonymous", "Anonymous", "ANONYMOUS"):
+        with pytest.raises(InvalidName, match="reserved"):
+            accounts.create_user(name, caller=admin)
+        with pytest.raises(InvalidName, match="reserved"):
+            accounts.create_org(name, "bob")
+
+
 def test_create_org_makes_the_creator_a_member(accounts: Accounts) -> None:
     alice = login(accounts, "alice")
     org = accounts.create_org("acme", "alice", caller=alice)

@@ -50,11 +50,19 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def check_json(body: bytes) -> None:
+def parse_json(body: bytes) -> object:
+    """The body as JSON; ``InvalidJSON`` (400) when it is not JSON, or is nested too deeply for
+    the parser (Python's recursion limit), which would otherwise be a 500."""
     try:
-        json.loads(body)
+        return json.loads(body)
+    except RecursionError:
+        raise InvalidJSON("request body is JSON nested too deeply") from None
     except (UnicodeDecodeError, ValueError) as exc:
         raise InvalidJSON(f"request body is not valid JSON: {exc}") from None
+
+
+def check_json(body: bytes) -> None:
+    parse_json(body)
 
 
 async def read_json(request: Request, limit: int) -> object:
@@ -62,8 +70,7 @@ async def read_json(request: Request, limit: int) -> object:
     body = await read_body(request, limit)
     if not body.strip():
         return {}
-    check_json(body)
-    return json.loads(body)
+    return parse_json(body)
 
 
 def too_large(limit: int) -> PayloadTooLarge:

@@ -6,6 +6,8 @@ import asyncio
 
 from fastapi import APIRouter, Request, Response
 
+from modelport.errors import Forbidden
+from modelport.http.auth import caller_of
 from modelport.services.platform import Platform
 
 router = APIRouter(tags=["system"])
@@ -34,5 +36,9 @@ async def readyz(request: Request) -> Response:
 
 @router.get("/metrics")
 def metrics(request: Request) -> Response:
+    """Prometheus metrics, for admin keys only: the series name every algorithm, private ones
+    too (scrape with ``Authorization: Simple KEY``)."""
+    if not caller_of(request).is_admin:
+        raise Forbidden("metrics name every algorithm: they need an admin key")
     platform: Platform = request.app.state.platform
     return Response(platform.metrics.render(), media_type="text/plain; version=0.0.4")

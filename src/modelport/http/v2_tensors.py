@@ -110,8 +110,9 @@ def parse_request(body: bytes, header_length: int | None, model: list[Tensor]) -
         )
     try:
         head = json.loads(body[:header_length])
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InvalidInput(f"the inference request is not valid JSON: {exc}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise InvalidInput(f"the inference request is not valid JSON: {reason}") from None
     head = _object(head, "the inference request")
     binary, offset = body[header_length:], 0
     raw_inputs = head.get("inputs")

@@ -25,6 +25,7 @@ from modelport.core.names import check_owner
 from modelport.core.ports import Store
 from modelport.errors import (
     AccountNotFound,
+    Conflict,
     Forbidden,
     InvalidInput,
     InvalidName,
@@ -84,8 +85,12 @@ class Accounts:
     def create_account(
         self, name: str, *, is_admin: bool = False, kind: AccountKind = AccountKind.USER
     ) -> Account:
-        """Raises ``Conflict`` when the name is taken (by a user or an organisation)."""
+        """Raises ``Conflict`` when the name is taken (by a user or an organisation), also in
+        another case: ``Alice`` beside ``alice`` would pass for her."""
         account = Account(str(uuid.uuid4()), check_owner(name), kind, is_admin, datetime.now(UTC))
+        taken = self._store.account_by_folded_name(name)
+        if taken is not None:
+            raise Conflict(f"account {name!r} already exists (as {taken.name!r})")
         self._store.add_account(account)
         return account
 
@@ -95,8 +100,7 @@ class Accounts:
         """A user account; ``caller`` (None: trusted code) must be an admin."""
         if caller is not None and not caller.is_admin:
             raise Forbidden("only an admin may create users")
-        if name in RESERVED:
-            raise InvalidName(f"{name!r} is reserved: choose another name")
+        _check_unreserved(name)
         return self.create_account(name, is_admin=is_admin)
 
     def create_org(self, name: str, owner_name: str, *, caller: Principal | None = None) -> Account:
@@ -104,6 +108,7 @@ class Accounts:
         if caller is not None:
             self._check_manager(caller, owner_name, "create organisations for")
         owner = self._account(owner_name, AccountKind.USER)
+        _check_unreserved(name)
         org = self.create_account(name, kind=AccountKind.ORG)
         self._store.add_member(org.id, owner.id)
         self._forget(owner.id)
@@ -273,3 +278,9 @@ class Accounts:
         caller.require("algo:manage")
         if not caller.owns(owner):
             raise Forbidden(f"{caller.account.name} may not {what} {owner}")
+
+
+def _check_unreserved(name: str) -> None:
+    """Names the platform keeps for itself, in any case, are no user's or organisation's."""
+    if name.lower() in RESERVED:
+        raise InvalidName(f"{name!r} is reserved: choose another name")

@@ -160,6 +160,10 @@ class Registry:
         spec = VersionSpec.parse(version)
         algorithm = self.get(owner, name)
         is_owner = caller.owns(owner)
+        if not is_owner and not self._public(algorithm):
+            # made private (or never public): to a stranger, as if it did not exist, whatever
+            # public versions it still has
+            raise AlgorithmNotFound(f"No such algorithm: algo://{owner}/{name}")
         if spec.kind == SpecKind.BUILD:
             build = self._store.build(algorithm.id, spec.text)
             if build is None or not is_owner:
@@ -170,8 +174,6 @@ class Registry:
                 )
             return Resolved(algorithm, build, None)
         versions = self._store.versions(algorithm.id)
-        if not versions and not is_owner:
-            raise AlgorithmNotFound(f"No such algorithm: algo://{owner}/{name}")
         chosen = resolve(spec, versions, owner=is_owner)
         if chosen is None:
             raise VersionNotFound(self._no_match(owner, name, spec, bool(versions)))

@@ -87,6 +87,14 @@ class Sessions:
                 raise Forbidden("a call token cannot change passwords")
             if caller.account.id != account.id and not caller.is_admin:
                 raise Forbidden(f"only {name} or an admin may set {name}'s password")
+            # a password signs in with every scope: a narrower key must not be a way up
+            granted = ALL_SCOPES if account.is_admin else ALL_SCOPES - {"admin"}
+            missing = sorted(s for s in granted if not caller.has(s))
+            if missing:
+                raise Forbidden(
+                    "a password signs in with every scope, so setting one needs a key that"
+                    f" already has them; this one lacks {missing}"
+                )
         check_password(password)
         self._store.set_password(account.id, hash_password(password))
 

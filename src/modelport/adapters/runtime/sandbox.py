@@ -3,12 +3,13 @@
 A sandboxed worker sees, read-only, the system's programs and libraries (``/usr``), a few
 files of ``/etc`` with no secrets in them, its Python runtime, its environment, its build's
 folder and modelport's stdlib-only worker and SDK; a private size-capped ``/tmp`` (also its
-``HOME`` and data cache); its own ``/proc`` and ``/dev``. Nothing of ``MODELPORT_HOME``
-(database, secret key, credentials, blobs, other builds, logs), no other process: the gateway
-cannot be seen, traced or signalled. When the gateway runs as root, the worker runs as an
-unprivileged uid with no capabilities (``setpriv``, before Python starts, so nothing in the
-environment runs as root); otherwise bubblewrap makes a user namespace and the worker keeps
-the gateway's uid, which the namespaces already keep away from the gateway's files.
+``HOME`` and data cache) and ``/dev/shm``; its own ``/proc`` and ``/dev``. Nothing of
+``MODELPORT_HOME`` (database, secret key, credentials, blobs, other builds, logs), no other
+process: the gateway cannot be seen, traced or signalled. When the gateway runs as root,
+the worker runs as an unprivileged uid with no capabilities (``setpriv``, before Python
+starts, so nothing in the environment runs as root); otherwise bubblewrap makes a user
+namespace and the worker keeps the gateway's uid, which the namespaces already keep away
+from the gateway's files.
 
 The sandbox's first process is bubblewrap's, and ``--die-with-parent`` ties the rest to it:
 killing the worker's process group (a timeout, a stop) ends every process the algorithm
@@ -67,7 +68,8 @@ class Sandbox:
             elif os.path.isdir(path):
                 out += ["--ro-bind", path, path]
         out += ["--proc", "/proc", "--dev", "/dev"]
-        out += ["--size", str(self.tmp_bytes), "--perms", "1777", "--tmpfs", "/tmp"]
+        for tmp in ("/tmp", "/dev/shm"):  # shm: semaphores (multiprocessing, joblib)
+            out += ["--size", str(self.tmp_bytes), "--perms", "1777", "--tmpfs", tmp]
         # after /tmp, since a build may be under it
         binds = [p for p in ETC if os.path.exists(p)] + list(dict.fromkeys(str(p) for p in reads))
         for folder in _parents(binds):  # bubblewrap would make them 0700, closed to nobody
@@ -88,7 +90,7 @@ class Sandbox:
 
 def _parents(paths: list[str]) -> list[str]:
     """The folders above ``paths`` that the sandbox must make, outermost first."""
-    made = {"/", "/usr", "/tmp", "/proc", "/dev"}
+    made = {"/", "/usr", "/tmp", "/proc", "/dev", "/dev/shm"}
     out: dict[str, None] = {}
     for path in paths:
         for folder in reversed([str(p) for p in Path(path).parents]):

@@ -51,6 +51,11 @@ class MemoryAccounts:
         with self._lock:
             return next((a for a in self._accounts.values() if a.name == name), None)
 
+    def account_by_folded_name(self, name: str) -> Account | None:
+        with self._lock:
+            folded = name.lower()
+            return next((a for a in self._accounts.values() if a.name.lower() == folded), None)
+
     def account_by_id(self, account_id: str) -> Account | None:
         with self._lock:
             return self._accounts.get(account_id)

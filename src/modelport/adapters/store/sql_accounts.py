@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.engine import RowMapping
 
 from modelport.adapters.store.sql_base import SqlBase, exists_in, row_of
@@ -34,6 +34,10 @@ class SqlAccounts(SqlBase):
 
     def account_by_name(self, name: str) -> Account | None:
         return self._one(select(accounts).where(accounts.c.name == name), _account)
+
+    def account_by_folded_name(self, name: str) -> Account | None:
+        query = select(accounts).where(func.lower(accounts.c.name) == name.lower())
+        return self._one(query.limit(1), _account)
 
     def account_by_id(self, account_id: str) -> Account | None:
         return self._one(select(accounts).where(accounts.c.id == account_id), _account)
