@@ -19,6 +19,7 @@ from starlette.types import ASGIApp
 
 from modelport.adapters.blobs.disk import DiskBlobs
 from modelport.adapters.envs import UvEnvironments
+from modelport.adapters.runtime.cgroups import Cgroups
 from modelport.adapters.runtime.pool import LocalRunner
 from modelport.adapters.runtime.sandbox import Sandbox, bubblewrap
 from modelport.adapters.store.migrate import upgrade
@@ -61,6 +62,8 @@ def create_platform(settings: Settings) -> Platform:
         log_dir=settings.home / "logs",
         load_key=_load_key(accounts, ttl=settings.worker_start_timeout + 60),
         sandbox=_sandbox(settings),
+        cgroups=_cgroups(),
+        processes=settings.worker_processes,
     )
     envs = UvEnvironments(
         settings.envs_path, default_python=settings.python, find_links=settings.find_links
@@ -160,6 +163,17 @@ def _sandbox(settings: Settings) -> Sandbox | None:
         )
         return None
     return Sandbox(bwrap, tmp_bytes=settings.sandbox_tmp_bytes)
+
+
+def _cgroups() -> Cgroups | None:
+    """Per-worker cgroups where this host allows them (docs/security.md)."""
+    found = Cgroups.find()
+    if found is None:
+        logging.getLogger("modelport").warning(
+            "no cgroups can be made here: a worker's memory limit holds per process only"
+            " (its children and shared memory escape it), and its process count is not capped"
+        )
+    return found
 
 
 def _worker_env(settings: Settings) -> dict[str, str]:

@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     # installed (with a warning when not), "bubblewrap" to refuse to start without it.
     sandbox: Literal["auto", "bubblewrap", "off"] = "auto"
     sandbox_tmp_bytes: int = 2**30  # each sandboxed worker's private /tmp
+    worker_processes: int = 256  # processes and threads per worker (a cgroup's pids.max)
     allow_private_urls: bool = False  # let image URLs reach private/loopback addresses
     demo_calls_per_minute: float = 30.0  # per client address, on public demo pages
     cache_ttl: float = 2.0  # seconds a resolved version, key, session or shared demo stays cached

@@ -61,6 +61,35 @@ def orphan(marker):
     time.sleep(60)
 
 
+def shm(megabytes):  # memory outside the heap, which RLIMIT_DATA does not count
+    with open("/dev/shm/ballast", "wb") as f:
+        for _ in range(megabytes):
+            f.write(b"x" * (1 << 20))
+    return megabytes
+
+
+def children(megabytes):  # each child under the per-process limit, together far over it
+    code = f"b = bytearray({megabytes} << 20); import time; time.sleep(3)"
+    procs = [subprocess.Popen([sys.executable, "-c", code]) for _ in range(4)]
+    codes = [p.wait() for p in procs]
+    if any(codes):
+        raise RuntimeError(f"children exited with {codes}")
+    return codes
+
+
+def fork_bomb(count):
+    started = 0
+    try:
+        for _ in range(count):
+            if os.fork() == 0:
+                time.sleep(5)
+                os._exit(0)
+            started += 1
+    except OSError as exc:
+        raise OSError(f"{exc} after {started} processes") from None
+    return started
+
+
 def whoami(_):
     return {"uid": os.getuid(), "pid": os.getpid(), "processes": len(
         [p for p in os.listdir("/proc") if p.isdigit()]
@@ -70,6 +99,7 @@ def whoami(_):
 ATTACKS = {
     "read": read, "listdir": listdir, "write": write, "signal": signal_pid,
     "orphan": orphan, "whoami": whoami, "plant": plant, "tamper": tamper, "infect": infect,
+    "shm": shm, "children": children, "fork_bomb": fork_bomb,
 }
 """,
 }

@@ -46,7 +46,7 @@ def mallory(live: Live) -> Iterator[Attacker]:
         assert client.post("/v1/algorithms/mallory", json={"name": "attacker"}).status_code == 200
         r = client.post(
             "/v1/algorithms/mallory/attacker/builds?wait=true",
-            content=pack({"modelport.yaml": "name: attacker\n", **ATTACKER}),
+            content=pack({"modelport.yaml": "name: attacker\nmemory: 256MiB\n", **ATTACKER}),
             headers={"Content-Type": "application/gzip"},
         )
         assert r.json()["status"] == "succeeded", r.text
@@ -115,6 +115,41 @@ def test_a_timeout_kills_every_process_the_call_started(mallory: Attacker) -> No
         time.sleep(0.1)
     assert not _processes_with(MARKER), "a process the call started outlived its timeout"
     assert attack(mallory, "whoami")["result"]["ok"] is True  # a fresh worker serves
+
+
+def failed(answer: Any) -> str:
+    """Why the attack did not work: the worker was killed (the call's error) or refused."""
+    if "error" in answer:
+        return f"{answer['error']['error_type']}: {answer['error']['message']}"
+    return refused(answer)
+
+
+@pytest.fixture(scope="module")
+def limited(live: Live, mallory: Attacker) -> Attacker:
+    if getattr(live.platform.runner, "cgroups", None) is None:
+        if os.environ.get("MODELPORT_REQUIRE_SANDBOX") == "1":
+            pytest.fail("cgroups are required with MODELPORT_REQUIRE_SANDBOX=1 but not used")
+        pytest.skip("this host lets modelport make no cgroups: only RLIMIT_DATA holds")
+    return mallory
+
+
+def test_shared_memory_counts_against_the_memory_limit(limited: Attacker) -> None:
+    why = failed(attack(limited, "shm", 512))  # the manifest allows 256 MiB
+    assert "SIGKILL" in why or "No space" in why, why
+    assert attack(limited, "whoami")["result"]["ok"] is True  # a fresh worker serves
+
+
+def test_children_count_against_the_memory_limit(limited: Attacker) -> None:
+    why = failed(attack(limited, "children", 150))  # 4 x 150 MiB, each under 256 MiB alone
+    assert "SIGKILL" in why or "-9" in why, why
+
+
+def test_a_fork_bomb_stops_at_the_process_cap(live: Live, limited: Attacker) -> None:
+    why = refused(attack(limited, "fork_bomb", 10_000))
+    assert "Resource temporarily unavailable" in why, why
+    started = int(why.rsplit("after ", 1)[1].split()[0])
+    assert started < live.settings.worker_processes, why
+    assert live.http.get("/healthz").status_code == 200
 
 
 def _processes_with(marker: str) -> list[int]:

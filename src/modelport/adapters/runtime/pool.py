@@ -8,10 +8,12 @@ import json
 import os
 import re
 import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import modelport.worker
+from modelport.adapters.runtime.cgroups import Cgroups, Group
 from modelport.adapters.runtime.dispatcher import Dispatcher
 from modelport.adapters.runtime.process import WorkerSpec, describe_exit
 from modelport.adapters.runtime.sandbox import Sandbox, exit_status, python_prefix
@@ -43,12 +45,14 @@ class LocalRunner:
         stop_grace: float = 2.0,
         load_key: Callable[[Deployment], str] | None = None,
         sandbox: Sandbox | None = None,
+        cgroups: Cgroups | None = None,
+        processes: int = 256,
     ) -> None:
         self.idle_ttl, self.start_timeout = worker_idle_ttl, worker_start_timeout
         self.threads, self.log_dir, self.stop_grace = worker_threads, log_dir, stop_grace
         self.env = dict(env or {})
         self.load_key = load_key  # a key for load(), minted per worker start
-        self.sandbox = sandbox
+        self.sandbox, self.cgroups, self.processes = sandbox, cgroups, processes
         self._dispatchers: dict[str, Dispatcher] = {}
         self._reaper: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # workers talk to one loop
@@ -91,6 +95,13 @@ class LocalRunner:
         reads = [python_prefix(deployment.python), environment, deployment.source_dir]
         return self.sandbox.wrap(argv, reads=[*reads, WORKER, SDK], cwd=deployment.source_dir)
 
+    def _group(self, deployment: Deployment) -> Callable[[], Group] | None:
+        """A new cgroup for each worker started: the manifest's memory for its whole tree."""
+        cgroups, memory = self.cgroups, deployment.manifest.memory
+        if cgroups is None or memory <= 0:
+            return None
+        return lambda: cgroups.make(memory, self.processes)
+
     def _log(self, deployment: Deployment) -> Path | None:
         if self.log_dir is None:
             return None
@@ -99,9 +110,12 @@ class LocalRunner:
 
     def check(self, deployment: Deployment) -> CheckResult:
         """Import the entrypoint in a real worker, without running ``load()``."""
+        make = self._group(deployment)
+        group = make() if make is not None else None
+        argv = [*self._argv(deployment), "--check"]
         try:
             done = subprocess.run(
-                [*self._argv(deployment), "--check"],
+                group.join(argv) if group is not None else argv,
                 env=self.environment(deployment),
                 cwd=deployment.source_dir,
                 stdin=subprocess.DEVNULL,
@@ -113,6 +127,9 @@ class LocalRunner:
             return CheckResult(False, f"importing took longer than {self.start_timeout} s")
         except OSError as exc:
             return CheckResult(False, f"cannot start a worker: {exc}")
+        finally:
+            if group is not None:
+                _remove_soon(group)
         returncode = done.returncode if self.sandbox is None else exit_status(done.returncode)
         log = done.stderr.decode("utf-8", "replace")
         lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
@@ -139,6 +156,7 @@ class LocalRunner:
                 start_timeout=self.start_timeout,
                 stop_grace=self.stop_grace,
                 sandboxed=self.sandbox is not None,
+                group=self._group(deployment),
                 fresh_env=self._load_env(deployment),
             )
             dispatcher = Dispatcher(deployment, spec)
@@ -186,3 +204,11 @@ class LocalRunner:
                 dispatcher.reap_idle(loop.time(), self.idle_ttl)
                 if dispatcher.unused:
                     del self._dispatchers[key]
+
+
+def _remove_soon(group: Group) -> None:
+    """Remove a cgroup whose processes have exited: the kernel may take a moment to empty it."""
+    for _ in range(50):
+        if group.remove():
+            return
+        time.sleep(0.02)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from modelport.adapters.runtime.cgroups import Group
 from modelport.adapters.runtime.sandbox import exit_status
 
 
@@ -26,6 +27,7 @@ class WorkerSpec:
     start_timeout: float  # seconds until the Ready frame
     stop_grace: float  # seconds between the Shutdown frame and SIGKILL
     sandboxed: bool = False  # started through bubblewrap (``sandbox.py``)
+    group: Callable[[], Group] | None = None  # a new cgroup per worker (``cgroups.py``)
     fresh_env: Callable[[], dict[str, str]] | None = None  # made anew for each worker started
 
 
@@ -45,24 +47,33 @@ class WorkerProcess:
     """A spawned worker; ``exited`` resolves to its exit code once the process is reaped."""
 
     def __init__(
-        self, proc: asyncio.subprocess.Process, log: Path | None, sandboxed: bool = False
+        self,
+        proc: asyncio.subprocess.Process,
+        log: Path | None,
+        sandboxed: bool = False,
+        group: Group | None = None,
     ) -> None:
-        self._proc, self._log, self._sandboxed = proc, log, sandboxed
+        self._proc, self._log, self._sandboxed, self._group = proc, log, sandboxed, group
         self.exited: asyncio.Future[int] = asyncio.ensure_future(self._wait())
 
     async def _wait(self) -> int:
         code = await self._proc.wait()
+        if self._group is not None:  # emptied by the kernel in a moment, then removed
+            for _ in range(50):
+                if self._group.remove():
+                    break
+                await asyncio.sleep(0.02)
         return exit_status(code) if self._sandboxed else code
 
     @classmethod
     async def spawn(cls, spec: WorkerSpec, fd: int) -> WorkerProcess:
         """Start the worker with ``fd`` (its socket) inherited; raises ``OSError``."""
+        group = spec.group() if spec.group is not None else None
+        argv = [*spec.argv, "--fd", str(fd)]
         log = open(spec.log, "ab") if spec.log else None  # noqa: SIM115
         try:
             proc = await asyncio.create_subprocess_exec(
-                *spec.argv,
-                "--fd",
-                str(fd),
+                *(group.join(argv) if group is not None else argv),
                 pass_fds=(fd,),
                 stdin=subprocess.DEVNULL,
                 stdout=log or 2,
@@ -71,10 +82,14 @@ class WorkerProcess:
                 cwd=spec.cwd,
                 start_new_session=True,  # a Ctrl-C in the gateway's terminal is not for them
             )
+        except OSError:
+            if group is not None:
+                group.remove()
+            raise
         finally:
             if log:
                 log.close()
-        return cls(proc, spec.log, spec.sandboxed)
+        return cls(proc, spec.log, spec.sandboxed, group)
 
     def kill(self) -> None:
         # Not Popen.kill(): it polls, which would reap the process behind the child watcher's
