@@ -64,6 +64,8 @@ def create_platform(settings: Settings) -> Platform:
         sandbox=_sandbox(settings),
         cgroups=_cgroups(),
         processes=settings.worker_processes,
+        max_result_bytes=settings.max_result_bytes,
+        max_stdout_chars=settings.max_stdout_chars,
     )
     envs = UvEnvironments(
         settings.envs_path, default_python=settings.python, find_links=settings.find_links

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     sandbox: Literal["auto", "bubblewrap", "off"] = "auto"
     sandbox_tmp_bytes: int = 2**30  # each sandboxed worker's private /tmp
     worker_processes: int = 256  # processes and threads per worker (a cgroup's pids.max)
+    max_result_bytes: int = 64 * 2**20  # one call's result, encoded
+    max_stdout_chars: int = 2**20  # one call's captured output (?stdout=true)
     allow_private_urls: bool = False  # let image URLs reach private/loopback addresses
     demo_calls_per_minute: float = 30.0  # per client address, on public demo pages
     cache_ttl: float = 2.0  # seconds a resolved version, key, session or shared demo stays cached

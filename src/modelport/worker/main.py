@@ -23,7 +23,7 @@ from importlib import util as import_util
 from typing import TYPE_CHECKING
 
 from .identity import LOAD_KEY, Identity
-from .program import Outcome, Program
+from .program import STDOUT_LIMIT, Outcome, Program
 from .protocol import (
     CallRow,
     Kind,
@@ -142,6 +142,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--fd", type=int)
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--memory", type=int, default=0)
+    parser.add_argument("--max-result", type=int, default=0, help="bytes of one encoded result")
+    parser.add_argument("--max-stdout", type=int, default=STDOUT_LIMIT, help="characters")
     args = parser.parse_args(argv)
     if args.memory > 0:
         # RLIMIT_DATA, not RLIMIT_AS: BLAS threads reserve address space they never touch.
@@ -157,7 +159,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return check(source, args.entrypoint)
     sock = socket.socket(fileno=args.fd)
     sock.set_inheritable(False)  # processes the algorithm starts must not hold it open
-    program = Program(source, args.entrypoint)
+    program = Program(
+        source, args.entrypoint, stdout_limit=args.max_stdout, result_limit=args.max_result
+    )
     # load() acts as the algorithm's owner (``data://.my/...`` is the owner's data); that key
     # is removed from the environment once load() returns
     identity = Identity()

@@ -45,6 +45,10 @@ class _NotSerialisable(TypeError):
     pass
 
 
+class ResultTooLarge(ValueError):
+    error_type = "ResultTooLarge"
+
+
 def _refuse(value: object) -> None:
     raise _NotSerialisable(f"result is not JSON-serialisable: {type(value).__name__}")
 
@@ -137,13 +141,37 @@ def _positional(fn: Callable[..., Any]) -> tuple[int, int]:
     return len(positional), len(required)
 
 
+STDOUT_LIMIT = 1 << 20  # characters of a call's captured output kept, by default
+
+
+class _Capped(io.StringIO):
+    """Keeps the first ``limit`` characters written, then a note of how much was dropped."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__()
+        self._limit, self._left, self._dropped = limit, limit, 0
+
+    def write(self, text: str) -> int:
+        kept = text[: max(self._left, 0)]
+        self._left -= len(kept)
+        self._dropped += len(text) - len(kept)
+        return super().write(kept) + len(text) - len(kept)
+
+    def getvalue(self) -> str:
+        text = super().getvalue()
+        if self._dropped:
+            text += f"\n[{self._dropped} more characters of output dropped: the limit is"
+            text += f" {self._limit} (MODELPORT_MAX_STDOUT_CHARS)]\n"
+        return text
+
+
 @contextlib.contextmanager
-def _captured(active: bool) -> Iterator[io.StringIO | None]:
-    """Sends ``print`` output of one call into a buffer instead of the worker's log."""
+def _captured(active: bool, limit: int = STDOUT_LIMIT) -> Iterator[io.StringIO | None]:
+    """Sends ``print`` output of one call into a bounded buffer, not the worker's log."""
     if not active:
         yield None
         return
-    buffer, saved = io.StringIO(), (sys.stdout, sys.stderr)
+    buffer, saved = _Capped(limit), (sys.stdout, sys.stderr)
     sys.stdout = sys.stderr = buffer
     try:
         yield buffer
@@ -157,7 +185,16 @@ class Program:
     ``Program("/src", "algorithm.py:apply").load()``, then ``run_one("json", b"[1]", False)``.
     """
 
-    def __init__(self, source: str, entrypoint: str, module_name: str | None = None) -> None:
+    def __init__(
+        self,
+        source: str,
+        entrypoint: str,
+        module_name: str | None = None,
+        stdout_limit: int = STDOUT_LIMIT,
+        result_limit: int = 0,
+    ) -> None:
+        self.stdout_limit = stdout_limit
+        self.result_limit = result_limit  # bytes of one encoded result; 0: no limit
         self.error: Failure | None = None
         self.batchable = False
         self._target: Any = None
@@ -214,12 +251,12 @@ class Program:
     def run_one(self, content_type: str, body: bytes, capture: bool) -> Outcome:
         if self.error is not None:
             return Outcome("json", b"null", 0.0, "" if capture else None, self.error)
-        with _captured(capture) as out:
+        with _captured(capture, self.stdout_limit) as out:
             start = time.perf_counter()
             error: Failure | None = None
             try:
                 value = Request(body) if self._raw else decode_input(content_type, body)
-                kind, encoded = encode_output(self._apply(value))
+                kind, encoded = self._encode(self._apply(value))
             except Exception as exc:
                 kind, encoded, error = "json", b"null", failure(exc)
             duration = time.perf_counter() - start
@@ -229,7 +266,7 @@ class Program:
         """Run calls through ``apply_batch`` at once. When it raises (a bad input, say) and the
         module has its own ``apply``, each call runs alone, so only the bad call fails; an
         ``apply_batch`` that breaks its contract fails the whole batch."""
-        with _captured(any(c[2] for c in calls)) as out:
+        with _captured(any(c[2] for c in calls), self.stdout_limit) as out:
             start, error, raised = time.perf_counter(), None, False
             try:
                 values = self._apply_batch([decode_input(c[0], c[1]) for c in calls])
@@ -250,15 +287,24 @@ class Program:
             for i, (kind, body) in enumerate(encoded)
         ]
 
-    @staticmethod
-    def _encode_batch(values: Any, count: int) -> list[tuple[str, bytes]]:
+    def _encode(self, value: object) -> tuple[str, bytes]:
+        kind, encoded = encode_output(value)
+        if self.result_limit and len(encoded) > self.result_limit:
+            raise ResultTooLarge(
+                f"the result is {len(encoded)} bytes encoded, over this server's limit of"
+                f" {self.result_limit} (MODELPORT_MAX_RESULT_BYTES): return less, or write it"
+                " to a data:// file and return its URI"
+            )
+        return kind, encoded
+
+    def _encode_batch(self, values: Any, count: int) -> list[tuple[str, bytes]]:
         if not isinstance(values, (list, tuple)):
             raise TypeError(
                 f"apply_batch returned a {type(values).__name__}, not a list of outputs"
             )
         if len(values) != count:
             raise TypeError(f"apply_batch returned {len(values)} outputs for {count} inputs")
-        return [encode_output(v) for v in values]
+        return [self._encode(v) for v in values]
 
 
 def _not_loaded(value: Any) -> Any:

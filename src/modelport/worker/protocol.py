@@ -168,11 +168,18 @@ def read_frame(stream: BinaryIO) -> Frame | None:
     return Frame(Kind(kind), json.loads(head), payload)
 
 
-def split_frames(buffer: bytearray) -> Iterator[Frame]:
+class FrameTooLarge(ValueError):
+    """A frame's prefix declares more bytes than its reader accepts."""
+
+
+def split_frames(buffer: bytearray, limit: int) -> Iterator[Frame]:
     """Cut the complete frames off the front of ``buffer`` as they are consumed; a partial
-    frame stays for the next bytes."""
+    frame stays for the next bytes. ``FrameTooLarge`` as soon as a prefix declares more than
+    ``limit`` bytes, before they are read: a worker cannot make the gateway buffer them."""
     while len(buffer) >= PREFIX.size:
         kind, head, size = PREFIX.unpack_from(buffer)
+        if head + size > limit:
+            raise FrameTooLarge(f"the worker sent a frame of {head + size} bytes (limit {limit})")
         end = PREFIX.size + head + size
         if len(buffer) < end:
             return

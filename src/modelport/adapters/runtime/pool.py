@@ -47,12 +47,15 @@ class LocalRunner:
         sandbox: Sandbox | None = None,
         cgroups: Cgroups | None = None,
         processes: int = 256,
+        max_result_bytes: int = 64 * 2**20,
+        max_stdout_chars: int = 2**20,
     ) -> None:
         self.idle_ttl, self.start_timeout = worker_idle_ttl, worker_start_timeout
         self.threads, self.log_dir, self.stop_grace = worker_threads, log_dir, stop_grace
         self.env = dict(env or {})
         self.load_key = load_key  # a key for load(), minted per worker start
         self.sandbox, self.cgroups, self.processes = sandbox, cgroups, processes
+        self.max_result, self.max_stdout = max_result_bytes, max_stdout_chars
         self._dispatchers: dict[str, Dispatcher] = {}
         self._reaper: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # workers talk to one loop
@@ -89,6 +92,7 @@ class LocalRunner:
         argv += ["--entrypoint", deployment.manifest.entrypoint]
         if deployment.manifest.memory > 0:
             argv += ["--memory", str(deployment.manifest.memory)]
+        argv += ["--max-result", str(self.max_result), "--max-stdout", str(self.max_stdout)]
         if self.sandbox is None:
             return argv
         environment = deployment.python.parent.parent
@@ -157,6 +161,8 @@ class LocalRunner:
                 stop_grace=self.stop_grace,
                 sandboxed=self.sandbox is not None,
                 group=self._group(deployment),
+                # a result, its output (6 bytes a character at most, JSON-escaped) and its row
+                max_frame=self.max_result + 6 * self.max_stdout + 2**16,
                 fresh_env=self._load_env(deployment),
             )
             dispatcher = Dispatcher(deployment, spec)

@@ -28,6 +28,7 @@ class WorkerSpec:
     stop_grace: float  # seconds between the Shutdown frame and SIGKILL
     sandboxed: bool = False  # started through bubblewrap (``sandbox.py``)
     group: Callable[[], Group] | None = None  # a new cgroup per worker (``cgroups.py``)
+    max_frame: int = 2**31  # bytes a frame may carry per call in it (results and output)
     fresh_env: Callable[[], dict[str, str]] | None = None  # made anew for each worker started
 
 

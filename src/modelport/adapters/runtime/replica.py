@@ -149,10 +149,25 @@ class Replica(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
-        for frame in protocol.split_frames(self._buffer):
-            if self.state is ReplicaState.GONE:
-                return
-            self._frame(frame)
+        limit = self.spec.max_frame * max(1, len(self.inflight))
+        try:
+            for frame in protocol.split_frames(self._buffer, limit):
+                if self.state is ReplicaState.GONE:
+                    return
+                self._frame(frame)
+        except protocol.FrameTooLarge as exc:  # a result past the worker's own check: hostile
+            self._refused(str(exc))
+
+    def _refused(self, message: str) -> None:
+        """The worker broke the protocol: kill it; its calls fail, unstarted ones go on."""
+        if self.state is ReplicaState.STARTING:
+            self._discard()  # start() sees the connection closed and reports it
+            return
+        running, unstarted = self._running()
+        self._discard()
+        for pending in running:
+            failed(pending, CallError(f"{message}; the worker was stopped", "ResultTooLarge"))
+        self._on_lost(self, unstarted)
 
     def _frame(self, frame: Frame) -> None:
         if frame.kind == Kind.RESULTS:
