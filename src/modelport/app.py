@@ -110,6 +110,7 @@ def create_platform(settings: Settings) -> Platform:
         metrics=metrics,
         base_url=settings.base_url,
         max_body_bytes=settings.max_body_bytes,
+        body_timeout=settings.body_timeout,
         image_loader=_image_loader(),
     )
 

@@ -83,6 +83,12 @@ class PayloadTooLarge(ModelportError):
     code = "payload_too_large"
 
 
+class BodyTimeout(ModelportError):
+    """The request body stalled: a client that stops sending must not hold the server."""
+
+    code = "body_timeout"
+
+
 class QuotaExceeded(ModelportError):
     """The account would store more bytes than its quota allows."""
 

@@ -13,9 +13,9 @@ from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from modelport.errors import ModelportError
+from modelport.errors import BodyTimeout, ModelportError
 from modelport.http import accounts, algorithms, data, sessions, system, v2, web
 from modelport.http.calls import OPENAPI_PATHS, ROUTE, serve_call
 from modelport.http.statuses import error_response, handle_modelport_error
@@ -42,10 +42,36 @@ class Gateway:
             if path.startswith("//"):
                 path = "/" + path.lstrip("/")
                 scope = dict(scope, path=path)
+            receive = stalls_fail(receive, self.platform.body_timeout)
             if scope["method"] == "POST" and (match := ROUTE.match(path)):
                 await serve_call(self.platform, match, scope, receive, send)
                 return
         await self.app(scope, receive, send)
+
+
+def stalls_fail(receive: Receive, seconds: float) -> Receive:
+    """``receive``, raising ``BodyTimeout`` (408) when the request body stalls for ``seconds``
+    between two chunks, so slow or stalled uploads cannot hold the server's memory and
+    connections. Once the body is in, it waits as long as it must (calls wait on it for the
+    client's disconnect)."""
+    done = False
+
+    async def timed() -> Message:
+        nonlocal done
+        if done:
+            return await receive()
+        try:
+            async with asyncio.timeout(seconds):
+                message = await receive()
+        except TimeoutError:
+            done = True
+            raise BodyTimeout(
+                f"the request body stalled: nothing arrived for {seconds:g} s"
+            ) from None
+        done = message["type"] != "http.request" or not message.get("more_body", False)
+        return message
+
+    return timed
 
 
 async def _unexpected(request: Request, exc: Exception) -> Response:

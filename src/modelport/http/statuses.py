@@ -28,6 +28,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "sample_mismatch": 400,
     "build_failed": 400,
     "environment_failed": 400,
+    "body_timeout": 408,
     "payload_too_large": 413,
     "quota_exceeded": 413,
     "unsupported_content_type": 415,

@@ -32,6 +32,7 @@ class Platform:
     metrics: Metrics
     base_url: str
     max_body_bytes: int
+    body_timeout: float = 30.0  # seconds a request body may stall between two chunks
     # decodes any image input form (``modelport.vision.load_image``), for drawn results
     image_loader: Callable[[object], Any] | None = None
 
