@@ -20,6 +20,7 @@ from starlette.types import ASGIApp
 from modelport.adapters.blobs.disk import DiskBlobs
 from modelport.adapters.envs import UvEnvironments
 from modelport.adapters.runtime.cgroups import Cgroups
+from modelport.adapters.runtime.channel import Channel
 from modelport.adapters.runtime.pool import LocalRunner
 from modelport.adapters.runtime.sandbox import Sandbox, bubblewrap
 from modelport.adapters.store.migrate import upgrade
@@ -66,6 +67,7 @@ def create_platform(settings: Settings) -> Platform:
         processes=settings.worker_processes,
         max_result_bytes=settings.max_result_bytes,
         max_stdout_chars=settings.max_stdout_chars,
+        channel=Channel(settings.home / "run", (_loopback(settings.host), settings.port)),
     )
     envs = UvEnvironments(
         settings.envs_path, default_python=settings.python, find_links=settings.find_links
@@ -166,6 +168,11 @@ def _sandbox(settings: Settings) -> Sandbox | None:
         )
         return None
     return Sandbox(bwrap, tmp_bytes=settings.sandbox_tmp_bytes)
+
+
+def _loopback(host: str) -> str:
+    """How this machine reaches the address the gateway listens on."""
+    return {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
 
 
 def _cgroups() -> Cgroups | None:

@@ -90,6 +90,20 @@ def fork_bomb(count):
     return started
 
 
+def connect(port):  # the gateway's public port, or anything else on the network
+    import socket
+
+    socket.create_connection(("127.0.0.1", port), timeout=3).close()
+    return port
+
+
+def api(_):  # the way the platform provides: MODELPORT_API, through the channel when isolated
+    import urllib.request
+
+    with urllib.request.urlopen(os.environ["MODELPORT_API"] + "/healthz", timeout=10) as r:
+        return r.read().decode()
+
+
 def whoami(_):
     return {"uid": os.getuid(), "pid": os.getpid(), "processes": len(
         [p for p in os.listdir("/proc") if p.isdigit()]
@@ -99,7 +113,7 @@ def whoami(_):
 ATTACKS = {
     "read": read, "listdir": listdir, "write": write, "signal": signal_pid,
     "orphan": orphan, "whoami": whoami, "plant": plant, "tamper": tamper, "infect": infect,
-    "shm": shm, "children": children, "fork_bomb": fork_bomb,
+    "shm": shm, "children": children, "fork_bomb": fork_bomb, "connect": connect, "api": api,
 }
 """,
 }

@@ -117,6 +117,28 @@ def test_a_timeout_kills_every_process_the_call_started(mallory: Attacker) -> No
     assert attack(mallory, "whoami")["result"]["ok"] is True  # a fresh worker serves
 
 
+def test_an_isolated_worker_reaches_the_gateway_through_its_channel_only(
+    live: Live, mallory: Attacker
+) -> None:
+    assert "ConnectionRefusedError" in refused(attack(mallory, "connect", live.settings.port))
+    assert attack(mallory, "api")["result"]["got"] == '{"status":"ok"}'
+
+
+def test_network_full_lets_a_worker_open_sockets(live: Live, mallory: Attacker) -> None:
+    manifest = "name: networked\nnetwork: full\n"
+    assert mallory.client.post("/v1/algorithms/mallory", json={"name": "networked"}).is_success
+    r = mallory.client.post(
+        "/v1/algorithms/mallory/networked/builds?wait=true",
+        content=pack({"modelport.yaml": manifest, **ATTACKER}),
+        headers={"Content-Type": "application/gzip"},
+    )
+    sha = r.json()["commit_sha"]
+    r = mallory.client.post(
+        f"/v1/algo/mallory/networked/{sha}", json={"attack": "connect", "arg": live.settings.port}
+    )
+    assert r.json()["result"] == {"ok": True, "got": live.settings.port}, r.text
+
+
 def failed(answer: Any) -> str:
     """Why the attack did not work: the worker was killed (the call's error) or refused."""
     if "error" in answer:

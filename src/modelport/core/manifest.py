@@ -14,6 +14,7 @@ The YAML is read by the caller; this module validates the resulting mapping::
     sample: {input: {"x": 1}, output: {"y": 2}}
     input: image                          # what the web UI's try-it offers: image|json|text
     output: detection                     # how it shows results: classification|detection|json
+    network: isolated                     # or full: sockets beyond the channel to the gateway
 """
 
 from __future__ import annotations
@@ -56,9 +57,11 @@ _KNOWN = {
     "env",
     "input",
     "output",
+    "network",
 }
 INPUTS = ("json", "image", "text")
 OUTPUTS = ("json", "classification", "detection", "image", "text")
+NETWORKS = ("isolated", "full")  # the first is the default
 
 
 def parse_size(value: object) -> int:
@@ -98,6 +101,7 @@ class Manifest:
     env: dict[str, str] = field(default_factory=dict)
     input: str = "json"
     output: str = "json"
+    network: str = "isolated"  # full: the worker may open sockets (image URLs, say)
 
     @property
     def module_file(self) -> str:
@@ -150,6 +154,7 @@ class Manifest:
             env={str(k): str(v) for k, v in env.items()},
             input=_choice(data, "input", INPUTS),
             output=_choice(data, "output", OUTPUTS),
+            network=_choice(data, "network", NETWORKS),
         )
 
 

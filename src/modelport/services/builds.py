@@ -209,6 +209,7 @@ def _manifest_record(manifest: Manifest, source: Path) -> dict[str, object]:
         "timeout": manifest.timeout,
         "memory": manifest.memory,
         "replicas": manifest.replicas,
+        "network": manifest.network,
         "has_sample": manifest.has_sample,
         "sample_input": manifest.sample_input,
         "sample_output": manifest.sample_output,

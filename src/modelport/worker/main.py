@@ -22,6 +22,7 @@ from importlib import machinery
 from importlib import util as import_util
 from typing import TYPE_CHECKING
 
+from .channel import CHANNEL, open_channel
 from .identity import LOAD_KEY, Identity
 from .program import STDOUT_LIMIT, Outcome, Program
 from .protocol import (
@@ -155,6 +156,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     rest = [p for p in sys.path if p and os.path.abspath(p) not in (HERE, source, folder)]
     sys.path[:] = [*dict.fromkeys([folder, source]), *rest]
     sys.meta_path.append(SdkFinder())
+    channel = os.environ.pop(CHANNEL, "")
+    if channel:  # an isolated network: the gateway is reached through the channel alone
+        os.environ["MODELPORT_API"] = os.environ["ALGORITHMIA_API"] = open_channel(channel)
     if args.check:
         return check(source, args.entrypoint)
     sock = socket.socket(fileno=args.fd)

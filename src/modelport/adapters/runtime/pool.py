@@ -14,6 +14,7 @@ from pathlib import Path
 
 import modelport.worker
 from modelport.adapters.runtime.cgroups import Cgroups, Group
+from modelport.adapters.runtime.channel import Channel
 from modelport.adapters.runtime.dispatcher import Dispatcher
 from modelport.adapters.runtime.process import WorkerSpec, describe_exit
 from modelport.adapters.runtime.sandbox import Sandbox, exit_status, python_prefix
@@ -49,6 +50,7 @@ class LocalRunner:
         processes: int = 256,
         max_result_bytes: int = 64 * 2**20,
         max_stdout_chars: int = 2**20,
+        channel: Channel | None = None,
     ) -> None:
         self.idle_ttl, self.start_timeout = worker_idle_ttl, worker_start_timeout
         self.threads, self.log_dir, self.stop_grace = worker_threads, log_dir, stop_grace
@@ -56,6 +58,7 @@ class LocalRunner:
         self.load_key = load_key  # a key for load(), minted per worker start
         self.sandbox, self.cgroups, self.processes = sandbox, cgroups, processes
         self.max_result, self.max_stdout = max_result_bytes, max_stdout_chars
+        self.channel = channel  # how sandboxed workers with an isolated network reach us
         self._dispatchers: dict[str, Dispatcher] = {}
         self._reaper: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # workers talk to one loop
@@ -97,7 +100,10 @@ class LocalRunner:
             return argv
         environment = deployment.python.parent.parent
         reads = [python_prefix(deployment.python), environment, deployment.source_dir]
-        return self.sandbox.wrap(argv, reads=[*reads, WORKER, SDK], cwd=deployment.source_dir)
+        isolated = self.channel is not None and deployment.manifest.network == "isolated"
+        channel = self.channel.path if self.channel is not None and isolated else None
+        reads += [WORKER, SDK]
+        return self.sandbox.wrap(argv, reads=reads, cwd=deployment.source_dir, channel=channel)
 
     def _group(self, deployment: Deployment) -> Callable[[], Group] | None:
         """A new cgroup for each worker started: the manifest's memory for its whole tree."""
@@ -150,6 +156,8 @@ class LocalRunner:
     async def call(self, deployment: Deployment, request: CallRequest) -> CallResult:
         if asyncio.get_running_loop() is not self._loop:
             self._bind_loop()
+            if self.channel is not None:
+                await self.channel.start()
         dispatcher = self._dispatchers.get(deployment.key)
         if dispatcher is None:
             spec = WorkerSpec(
@@ -192,6 +200,8 @@ class LocalRunner:
         return counts
 
     async def close(self) -> None:
+        if self.channel is not None:
+            await self.channel.close()
         if self._reaper is not None:
             self._reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
