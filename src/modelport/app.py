@@ -44,7 +44,6 @@ from modelport.services.registry import Registry
 from modelport.services.sessions import Sessions
 
 LOAD_SCOPES = frozenset({"data:read", "algo:call"})
-REMOTE = ("http://", "https://", "data://")
 
 
 def create_platform(settings: Settings) -> Platform:
@@ -126,18 +125,9 @@ def _image_loader() -> Callable[[object], Any] | None:
         return None
 
     def load(value: object) -> Any:
-        _refuse_remote(value)
-        return vision.load_image(value, as_array=False)
+        return vision.load_image(value, as_array=False, remote=False)
 
     return load
-
-
-def _refuse_remote(value: object) -> None:
-    if isinstance(value, str) and value.lstrip().lower().startswith(REMOTE):
-        raise InvalidInput("render draws images sent in the request, not URLs or data:// files")
-    if isinstance(value, dict):
-        for inner in value.values():
-            _refuse_remote(inner)
 
 
 def _private_home(settings: Settings) -> None:

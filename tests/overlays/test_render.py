@@ -155,3 +155,24 @@ def test_the_gateway_draws_only_images_sent_in_the_request(live: Live, detector:
     r = live.http.post(f"/v1/algo/{detector}?render=true", json=body)
     assert r.status_code == 400
     assert "not URLs or data:// files" in r.json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body"),
+    [
+        ("application/octet-stream", b"data://.my/render_inputs/grey.png"),  # raw bytes of text
+        ("text/plain", b"data://.my/render_inputs/grey.png"),
+        ("application/json", b'"data://.my/render_inputs/grey.png"'),  # a JSON string
+        ("application/json", b'{"image": {"url": "data://.my/render_inputs/grey.png"}}'),
+        ("text/plain", b'{"image": "data://.my/render_inputs/grey.png"}'),  # JSON in text
+    ],
+)
+def test_no_input_form_makes_the_gateway_fetch(
+    live: Live, detector: str, content_type: str, body: bytes
+) -> None:
+    live.http.post("/v1/data/.my", json={"name": "render_inputs"})
+    live.http.put("/v1/data/.my/render_inputs/grey.png", content=image(GREY, SIZE, "PNG"))
+    headers = {"Content-Type": content_type}
+    r = live.http.post(f"/v1/algo/{detector}?render=true", content=body, headers=headers)
+    assert r.status_code == 400, (r.status_code, r.headers.get("content-type"))
+    assert "not URLs or data:// files" in r.json()["error"]["message"]

@@ -89,6 +89,19 @@ def test_a_data_file_is_read_through_data_path(
         vision.load_image("data://.my/pictures/gone.png")
 
 
+def test_a_data_file_that_is_no_image_is_refused_without_quoting_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret = tmp_path / "notes.txt"
+    secret.write_bytes(b"the launch code is 0000, tell no one")
+    monkeypatch.setattr(guest.data, "path", lambda uri: str(secret))
+    with pytest.raises(vision.NotAnImageError) as caught:
+        vision.load_image("data://bob/private/notes.txt")
+    message = str(caught.value)
+    assert message == "not an image: data://bob/private/notes.txt (36 bytes) is in no known format"
+    assert "launch" not in message
+
+
 def test_skimage_coffee_round_trips_exactly() -> None:
     skdata = pytest.importorskip("skimage.data")
     coffee = skdata.coffee()

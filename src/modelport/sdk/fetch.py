@@ -53,7 +53,7 @@ _BASE64 = re.compile(rb"[A-Za-z0-9+/_\-]*={0,2}")
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):(?=//|[\w/+.\-]*[;,])")
 
 
-def image_bytes(value: object, depth: int = 0) -> bytes:
+def image_bytes(value: object, depth: int = 0, *, remote: bool = True) -> bytes:
     """The encoded image that ``value`` holds or points to (sniffed, within the byte limit)."""
     if depth > MAX_DEPTH:
         raise NotAnImageError("not an image: the input nests too deeply")
@@ -64,29 +64,33 @@ def image_bytes(value: object, depth: int = 0) -> bytes:
         if not raw.strip():
             raise NotAnImageError(f"not an image: the input is empty ({len(raw)} bytes)")
         if is_text(raw[:256]):
-            return image_bytes(raw.decode("utf-8", "replace"), depth + 1)
+            return image_bytes(raw.decode("utf-8", "replace"), depth + 1, remote=remote)
         raise not_an_image(raw)
     if isinstance(value, str):
-        return _from_text(value.strip(), depth)
+        return _from_text(value.strip(), depth, remote)
     if isinstance(value, dict):
         for key in KEYS:
             if key in value:
-                return image_bytes(value[key], depth + 1)
+                return image_bytes(value[key], depth + 1, remote=remote)
         raise NotAnImageError(f"not an image: a JSON object needs one of the keys {KEYS}")
     if hasattr(value, "input"):  # a request object (Algorithmia's DCF style)
-        return image_bytes(value.input, depth + 1)
+        return image_bytes(value.input, depth + 1, remote=remote)
     raise NotAnImageError(f"not an image: got {type(value).__name__}, expected bytes or text")
 
 
-def _from_text(text: str, depth: int) -> bytes:
+def _from_text(text: str, depth: int, remote: bool) -> bytes:
     if text[:1] in ("{", '"'):
         try:
             parsed = json.loads(text)
         except ValueError as exc:
             raise NotAnImageError(f"not an image: the text is not valid JSON ({exc})") from None
-        return image_bytes(parsed, depth + 1)
+        return image_bytes(parsed, depth + 1, remote=remote)
     scheme = _SCHEME.match(text)
     name = scheme.group(1).lower() if scheme else ""
+    if not remote and (name in ("http", "https") or text[:7].lower() == "data://"):
+        raise FetchError(
+            "only images sent in the request are drawn here: not URLs or data:// files"
+        )
     if name in ("http", "https"):
         return fetch(text)
     if name == "data":
@@ -117,7 +121,9 @@ def _from_data_file(uri: str) -> bytes:
             raw = file.read()
     except (ValueError, OSError) as exc:
         raise ImageError(str(exc)) from exc
-    return _sniffed(raw, uri)
+    if sniff(raw) is None:
+        raise not_an_image(raw, uri, reveal=False)
+    return _within_limit(raw)
 
 
 def _from_base64(text: bytes) -> bytes:

@@ -95,11 +95,21 @@ def too_large(limit: int) -> ImageTooLargeError:
 
 @overload
 def load_image(
-    value: object, *, mode: str = ..., size_hint: Size | None = ..., as_array: Literal[True] = ...
+    value: object,
+    *,
+    mode: str = ...,
+    size_hint: Size | None = ...,
+    as_array: Literal[True] = ...,
+    remote: bool = ...,
 ) -> Pixels: ...
 @overload
 def load_image(
-    value: object, *, mode: str = ..., size_hint: Size | None = ..., as_array: Literal[False]
+    value: object,
+    *,
+    mode: str = ...,
+    size_hint: Size | None = ...,
+    as_array: Literal[False],
+    remote: bool = ...,
 ) -> Image.Image: ...
 def load_image(
     value: object,
@@ -107,13 +117,16 @@ def load_image(
     mode: str = "RGB",
     size_hint: Size | None = None,
     as_array: bool = True,
+    remote: bool = True,
 ) -> Pixels | Image.Image:
     """The image in ``value`` as an HxWx3 (``RGB``, ``BGR``) or HxW (``L``) uint8 array.
 
     ``as_array=False`` gives a PIL image instead (``RGB`` or ``L``). ``size_hint=(w, h)`` is
     the size the model needs: a JPEG is then decoded at a reduced scale (1/2, 1/4 or 1/8)
     that stays at least that large, which is several times faster for small model inputs;
-    the result is not resized to the hint.
+    the result is not resized to the hint. ``remote=False`` refuses URLs and ``data://``
+    files, in every form and at every depth: only images sent in ``value`` itself are drawn
+    (the gateway's ``?render=true``, which must never fetch).
     """
     if mode not in ("RGB", "BGR", "L"):
         raise ValueError(f"mode must be 'RGB', 'BGR' or 'L', not {mode!r}")
@@ -123,7 +136,7 @@ def load_image(
         raise ValueError(f"size_hint must be (width, height) of positive ints, not {size_hint}")
     from .fetch import image_bytes  # fetch imports this module: import it once this one is
 
-    image = decode(image_bytes(value), "L" if mode == "L" else "RGB", size_hint)
+    image = decode(image_bytes(value, remote=remote), "L" if mode == "L" else "RGB", size_hint)
     if not as_array:
         return image
     import numpy as np
@@ -267,10 +280,14 @@ def _orientation(image: Image.Image) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def not_an_image(raw: bytes, what: str = "the bytes") -> NotAnImageError:
+def not_an_image(raw: bytes, what: str = "the bytes", reveal: bool = True) -> NotAnImageError:
+    """Why ``raw`` is no image; ``reveal=False`` (a stored file) says nothing of its content:
+    the message may reach someone who could not read the file."""
     plural = what.endswith("bytes")
     if not raw:
         return NotAnImageError(f"not an image: {what} {'are' if plural else 'is'} empty (0 bytes)")
+    if not reveal:
+        return NotAnImageError(f"not an image: {what} ({len(raw)} bytes) is in no known format")
     start = raw[:16]
     if start.lstrip()[:1] == b"<":
         looks = "looks like HTML or XML"
