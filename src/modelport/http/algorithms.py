@@ -42,9 +42,10 @@ def _mapping(value: object, what: str) -> dict[str, Any]:
     return value
 
 
-def _latest_view(p: Platform, algorithm: Algorithm) -> dict[str, Any]:
-    """The algorithm at its newest version (else its newest build), with its recent calls."""
-    versions = p.registry.versions(algorithm)
+def _latest_view(p: Platform, algorithm: Algorithm, caller: Principal) -> dict[str, Any]:
+    """The algorithm at the newest version ``caller`` may see (else, for its owners, its newest
+    build), with its recent calls."""
+    versions = p.registry.versions(algorithm, caller)
     if versions:
         version = versions[0]
         view = algorithm_view(
@@ -54,15 +55,15 @@ def _latest_view(p: Platform, algorithm: Algorithm) -> dict[str, Any]:
             build=p.builds.get(algorithm, version.commit_sha),
         )
     else:
-        builds = p.builds.recent(algorithm)
+        builds = p.builds.recent(algorithm) if caller.owns(algorithm.owner) else []
         view = algorithm_view(algorithm, p.base_url, build=builds[0] if builds else None)
     return view | {"stats": p.calls.recent(algorithm.owner, algorithm.name)}
 
 
 @router.get("/algorithms")
 def list_algorithms(request: Request) -> dict[str, Any]:
-    p = _platform(request)
-    return page([_latest_view(p, a) for a in p.registry.visible(caller_of(request))])
+    p, caller = _platform(request), caller_of(request)
+    return page([_latest_view(p, a, caller) for a in p.registry.visible(caller)])
 
 
 @router.post("/algorithms/{owner}")
@@ -85,8 +86,8 @@ async def create_algorithm(owner: str, request: Request) -> dict[str, Any]:
 
 @router.get("/algorithms/{owner}/{name}")
 def get_algorithm(owner: str, name: str, request: Request) -> dict[str, Any]:
-    p = _platform(request)
-    return _latest_view(p, p.registry.get_visible(caller_of(request), owner, name))
+    p, caller = _platform(request), caller_of(request)
+    return _latest_view(p, p.registry.get_visible(caller, owner, name), caller)
 
 
 @router.put("/algorithms/{owner}/{name}")
@@ -101,7 +102,7 @@ async def update_algorithm(owner: str, name: str, request: Request) -> dict[str,
             _mapping(data.get("details"), "details"),
             _mapping(data.get("settings"), "settings"),
         )
-    return await asyncio.to_thread(_latest_view, p, algorithm)
+    return await asyncio.to_thread(_latest_view, p, algorithm, caller)
 
 
 @router.delete("/algorithms/{owner}/{name}", status_code=204)
@@ -197,8 +198,7 @@ def list_versions(owner: str, name: str, request: Request) -> dict[str, Any]:
             algorithm_view(
                 algorithm, p.base_url, version=v, build=p.builds.get(algorithm, v.commit_sha)
             )
-            for v in p.registry.versions(algorithm)
-            if caller.owns(owner) or v.callability == Callability.PUBLIC
+            for v in p.registry.versions(algorithm, caller)
         ]
     )
 
@@ -206,14 +206,13 @@ def list_versions(owner: str, name: str, request: Request) -> dict[str, Any]:
 @router.get("/algorithms/{owner}/{name}/readme")
 def get_readme(owner: str, name: str, request: Request) -> Response:
     """The README.md of the newest version's source (else the newest build's), as markdown."""
-    p = _platform(request)
-    algorithm = p.registry.get_visible(caller_of(request), owner, name)
-    versions = p.registry.versions(algorithm)
-    builds = (
-        [p.builds.get(algorithm, versions[0].commit_sha)]
-        if versions
-        else p.builds.recent(algorithm)[:1]
-    )
+    p, caller = _platform(request), caller_of(request)
+    algorithm = p.registry.get_visible(caller, owner, name)
+    versions = p.registry.versions(algorithm, caller)
+    if versions:
+        builds = [p.builds.get(algorithm, versions[0].commit_sha)]
+    else:  # unpublished builds are their owners' only
+        builds = p.builds.recent(algorithm)[:1] if caller.owns(owner) else []
     readme = builds[0].manifest.get("readme") if builds else None
     if not isinstance(readme, str):
         raise NotFound(f"algo://{owner}/{name} has no README.md")

@@ -117,8 +117,13 @@ class Registry:
     def delete(self, algorithm: Algorithm) -> None:
         self._store.delete_algorithm(algorithm.id)
 
-    def versions(self, algorithm: Algorithm) -> list[Version]:
-        return self._store.versions(algorithm.id)
+    def versions(self, algorithm: Algorithm, caller: Principal | None = None) -> list[Version]:
+        """Newest first; a ``caller`` who does not own the algorithm sees the public ones
+        only (a private version's notes, hash and README are its owner's business)."""
+        found = self._store.versions(algorithm.id)
+        if caller is None or caller.owns(algorithm.owner):
+            return found
+        return [v for v in found if v.callability == Callability.PUBLIC]
 
     def add_version(
         self,

@@ -1,0 +1,55 @@
+"""What a stranger sees of a public algorithm: its public versions only, never a private
+version's notes, hash or README, nor its unpublished builds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.fixtures.server import Live
+from tests.http import algorithms
+
+
+def publish(live: Live, name: str, public: bool, notes: str) -> str:
+    r = live.http.post(
+        f"/v1/algorithms/admin/{name}/versions",
+        json={
+            "settings": {"algorithm_callability": "public" if public else "private"},
+            "version_info": {"version_type": "minor", "release_notes": notes},
+        },
+    )
+    assert r.status_code == 200, r.text
+    return str(r.json()["version_info"]["semantic_version"])
+
+
+@pytest.fixture(scope="module")
+def stranger(live: Live) -> Iterator[httpx.Client]:
+    live.platform.accounts.create_account("v_eve")
+    key = live.platform.accounts.create_key("v_eve", frozenset({"algo:call"}))
+    with httpx.Client(base_url=live.url, headers={"Authorization": key}, timeout=60) as client:
+        yield client
+
+
+def test_a_private_version_stays_its_owner_s(live: Live, stranger: httpx.Client) -> None:
+    first = live.deploy("v_notes", {**algorithms.ECHO, "README.md": "# open plans\n"})
+    publish(live, "v_notes", public=True, notes="public notes")
+    second = live.deploy("v_notes", {**algorithms.ECHO, "README.md": "# secret plans\n"})
+    publish(live, "v_notes", public=False, notes="secret notes")
+    live.deploy("v_notes", {**algorithms.ECHO, "README.md": "# draft plans\n"})  # unpublished
+
+    seen = [
+        stranger.get("/v1/algorithms/admin/v_notes").text,
+        stranger.get("/v1/algorithms/admin/v_notes/readme").text,
+        stranger.get("/v1/algorithms/admin/v_notes/versions").text,
+        stranger.get("/v1/algorithms").text,
+    ]
+    for text in seen:
+        assert "secret" not in text and "draft" not in text, text
+        assert second["commit_sha"] not in text
+    assert "open plans" in seen[1] and "public notes" in seen[0]
+    assert first["commit_sha"] in seen[0]
+    # the owner sees everything
+    assert "secret notes" in live.http.get("/v1/algorithms/admin/v_notes").text
+    assert "secret" in live.http.get("/v1/algorithms/admin/v_notes/versions").text
