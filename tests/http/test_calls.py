@@ -30,9 +30,7 @@ def deployed(live: Live) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def stranger(live: Live) -> Iterator[httpx.Client]:
-    live.platform.accounts.create_account("bob")
-    key = live.platform.accounts.create_key("bob", frozenset({"algo:call"}))
-    with httpx.Client(base_url=live.url, headers={"Authorization": key}, timeout=60) as client:
+    with live.client_of("bob") as client:
         yield client
 
 

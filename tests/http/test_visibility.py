@@ -26,9 +26,7 @@ def publish(live: Live, name: str, public: bool, notes: str) -> str:
 
 @pytest.fixture(scope="module")
 def stranger(live: Live) -> Iterator[httpx.Client]:
-    live.platform.accounts.create_account("v_eve")
-    key = live.platform.accounts.create_key("v_eve", frozenset({"algo:call"}))
-    with httpx.Client(base_url=live.url, headers={"Authorization": key}, timeout=60) as client:
+    with live.client_of("v_eve") as client:
         yield client
 
 

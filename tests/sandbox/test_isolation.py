@@ -39,10 +39,7 @@ def mallory(live: Live) -> Iterator[Attacker]:
         if os.environ.get("MODELPORT_REQUIRE_SANDBOX") == "1":
             pytest.fail("bubblewrap is required (MODELPORT_REQUIRE_SANDBOX=1) but not used")
         pytest.skip("bubblewrap (bwrap) is not installed: workers are not sandboxed")
-    live.platform.accounts.create_account("mallory")
-    key = live.platform.accounts.create_key("mallory", frozenset({"algo:manage", "algo:call"}))
-    headers = {"Authorization": f"Simple {key}"}
-    with httpx.Client(base_url=live.url, headers=headers, timeout=120) as client:
+    with live.client_of("mallory", frozenset({"algo:manage", "algo:call"})) as client:
         assert client.post("/v1/algorithms/mallory", json={"name": "attacker"}).status_code == 200
         r = client.post(
             "/v1/algorithms/mallory/attacker/builds?wait=true",
