@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -84,6 +85,17 @@ def test_accounts(store: Store) -> None:
     assert store.account_by_id("acc-acme") == account("acme", kind=AccountKind.ORG)
     assert store.account_by_name("bob") is None
     assert store.account_by_id("nope") is None
+
+
+def test_keys_made_by_a_key(store: Store) -> None:
+    store.add_account(account())
+    parent = ApiKey("k-1", "acc-alice", "p1", "h", frozenset({"algo:call"}), "", T0)
+    child = replace(parent, id="k-2", prefix="p2", parent_id="k-1")
+    store.add_key(parent)
+    store.add_key(child)
+    assert store.keys_made_by("k-1") == [child]
+    assert store.keys_made_by("k-2") == []
+    assert store.key_by_prefix("p2") == child
 
 
 def test_accounts_by_name_but_for_case(store: Store) -> None:

@@ -82,6 +82,23 @@ def test_create_user(accounts: Accounts, admin: Principal) -> None:
         accounts.create_user("no spaces", caller=admin)
 
 
+def test_keys_made_by_a_key_are_revoked_with_it(accounts: Accounts, admin: Principal) -> None:
+    first = accounts.create_key("alice", MANAGE, "laptop")
+    second = accounts.create_key("alice", MANAGE, "ci", by=accounts.authenticate(first))
+    third = accounts.create_key("alice", MANAGE, "job", by=accounts.authenticate(second))
+    # an admin's key minted for alice by the admin is the admin key's child, not alice's
+    fourth = accounts.create_key("alice", MANAGE, "ops", by=admin)
+    kept = accounts.create_key("alice", MANAGE, "other")
+    laptop = accounts.authenticate(first)
+    assert laptop.key_id is not None
+    accounts.revoke_key(laptop, laptop.key_id)
+    for key in (first, second, third):
+        with pytest.raises(Unauthorized):
+            accounts.authenticate(key)
+    assert accounts.authenticate(fourth).account.name == "alice"
+    assert accounts.authenticate(kept).account.name == "alice"
+
+
 def test_names_are_unique_whatever_their_case_and_reserved_ones_are_no_one_s(
     accounts: Accounts, admin: Principal
 ) -> None:

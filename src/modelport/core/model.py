@@ -36,6 +36,7 @@ class ApiKey:
     name: str
     created_at: datetime
     revoked_at: datetime | None = None
+    parent_id: str | None = None  # the key that made this one; revoked with it
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,8 +169,11 @@ class Accounts:
             raise InvalidInput(f"{owner} is not an admin account; its keys cannot carry 'admin'")
         prefix, secret = secrets.token_hex(6), secrets.token_urlsafe(24)
         digest, now = secret_digest(secret), datetime.now(UTC)
+        parent = by.key_id if by is not None else None
         self._store.add_key(
-            ApiKey(str(uuid.uuid4()), account.id, prefix, digest, scopes, name, now)
+            ApiKey(
+                str(uuid.uuid4()), account.id, prefix, digest, scopes, name, now, parent_id=parent
+            )
         )
         return f"{KEY_PREFIX}{prefix}_{secret}"
 
@@ -185,8 +188,15 @@ class Accounts:
         own = any(k.id == key_id for k in self._store.keys_of(caller.account.id))
         if not own and not caller.is_admin:
             raise NotFound(f"you have no API key {key_id!r}")
-        self._store.revoke_key(key_id, datetime.now(UTC))
-        self._keys.drop(lambda _token, hit: hit[1] == key_id)
+        # with every key it made, and theirs: a key cannot outlive the one that minted it
+        revoked, pending, now = set(), [key_id], datetime.now(UTC)
+        while pending:
+            current = pending.pop()
+            if current not in revoked:
+                revoked.add(current)
+                self._store.revoke_key(current, now)
+                pending += [k.id for k in self._store.keys_made_by(current)]
+        self._keys.drop(lambda _token, hit: hit[1] in revoked)
 
     # call tokens
 
@@ -242,7 +252,7 @@ class Accounts:
         if not hmac.compare_digest(key.secret_hash, secret_digest(secret)):
             raise invalid
         account, orgs = self.member(key.account_id)
-        return Principal(account, key.scopes, orgs), key.id
+        return Principal(account, key.scopes, orgs, key_id=key.id), key.id
 
     def member(self, account_id: str) -> tuple[Account, frozenset[str]]:
         """An account and its organisations' names, cached for ``cache_ttl`` seconds."""

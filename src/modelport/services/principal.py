@@ -21,6 +21,7 @@ class Principal:
     scopes: frozenset[str]
     orgs: frozenset[str] = frozenset()
     via: str | None = None
+    key_id: str | None = None  # the API key it authenticated with (None: session or token)
 
     @property
     def is_admin(self) -> bool:

@@ -92,6 +92,10 @@ class MemoryAccounts:
             found = [k for k in self._keys.values() if k.account_id == account_id]
         return sorted(found, key=lambda k: (k.created_at, k.id), reverse=True)
 
+    def keys_made_by(self, key_id: str) -> list[ApiKey]:
+        with self._lock:
+            return [k for k in self._keys.values() if k.parent_id == key_id]
+
     def revoke_key(self, key_id: str, at: datetime) -> None:
         """Revoke once: revoking again keeps the first time. Raises ``NotFound``."""
         with self._lock:

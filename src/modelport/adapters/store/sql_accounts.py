@@ -81,6 +81,9 @@ class SqlAccounts(SqlBase):
         )
         return self._all(query, _key)
 
+    def keys_made_by(self, key_id: str) -> list[ApiKey]:
+        return self._all(select(api_keys).where(api_keys.c.parent_id == key_id), _key)
+
     def revoke_key(self, key_id: str, at: datetime) -> None:
         """Revoke once: revoking again keeps the first time. Raises ``NotFound``."""
         with self._engine.begin() as conn:
@@ -239,6 +242,7 @@ def _key(r: RowMapping) -> ApiKey:
         name=r["name"],
         created_at=r["created_at"],
         revoked_at=r["revoked_at"],
+        parent_id=r["parent_id"],
     )
 
 

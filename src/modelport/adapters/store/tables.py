@@ -120,6 +120,7 @@ api_keys = Table(
     Column("name", NAME, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
+    Column("parent_id", ID, nullable=True, index=True),  # the key that made it (no FK: kept)
 )
 
 # Signed-in browsers (``mps_<prefix>_<secret>`` in an HttpOnly cookie).
