@@ -152,6 +152,7 @@ class Deployment:
     python: Path  # the environment's interpreter
     source_dir: Path  # the build's unpacked source, the worker's working directory
     manifest: Manifest
+    build_hash: str | None = None  # the tree's hash: checked on disk before a worker starts
 
 
 @dataclass(frozen=True, slots=True)

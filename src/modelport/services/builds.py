@@ -156,7 +156,7 @@ class Builds:
         python = self._envs.ensure(
             manifest.python, requirements_of(manifest, source), lambda _: None
         )
-        deployment = Deployment(key, python, source, manifest)
+        deployment = Deployment(key, python, source, manifest, build.commit_sha)
         with self._lock:
             self._deployments[key] = deployment
         return deployment

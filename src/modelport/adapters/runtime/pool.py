@@ -20,6 +20,7 @@ from modelport.adapters.runtime.process import WorkerSpec, describe_exit
 from modelport.adapters.runtime.sandbox import Sandbox, exit_status, python_prefix
 from modelport.core.calls import CallRequest, CallResult
 from modelport.core.ports import CheckResult, Deployment
+from modelport.core.sources import folder_hash
 from modelport.worker.identity import LOAD_KEY
 
 WORKER = Path(modelport.worker.__file__).resolve().parent  # run as ``python -s WORKER``
@@ -171,6 +172,7 @@ class LocalRunner:
                 group=self._group(deployment),
                 # a result, its output (6 bytes a character at most, JSON-escaped) and its row
                 max_frame=self.max_result + 6 * self.max_stdout + 2**16,
+                verify=_verifier(deployment),
                 fresh_env=self._load_env(deployment),
             )
             dispatcher = Dispatcher(deployment, spec)
@@ -228,3 +230,21 @@ def _remove_soon(group: Group) -> None:
         if group.remove():
             return
         time.sleep(0.02)
+
+
+def _verifier(deployment: Deployment) -> Callable[[], str | None] | None:
+    """A check that the build's files on disk still hash to the build's id: what runs is
+    what was built and published, byte for byte."""
+    expected = deployment.build_hash
+    if expected is None:
+        return None
+
+    def verify() -> str | None:
+        if folder_hash(deployment.source_dir) == expected:
+            return None
+        return (
+            f"the files of build {expected} on disk no longer match its hash: they were"
+            " changed after it was built, so no worker runs them (redeploy the folder)"
+        )
+
+    return verify

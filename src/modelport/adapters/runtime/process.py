@@ -29,6 +29,7 @@ class WorkerSpec:
     sandboxed: bool = False  # started through bubblewrap (``sandbox.py``)
     group: Callable[[], Group] | None = None  # a new cgroup per worker (``cgroups.py``)
     max_frame: int = 2**31  # bytes a frame may carry per call in it (results and output)
+    verify: Callable[[], str | None] | None = None  # before each start: a problem, or None
     fresh_env: Callable[[], dict[str, str]] | None = None  # made anew for each worker started
 
 

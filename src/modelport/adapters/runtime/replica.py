@@ -84,6 +84,10 @@ class Replica(asyncio.Protocol):
 
     async def start(self) -> None:
         """Spawn the worker and wait for its Ready frame; raises ``StartFailed``."""
+        if self.spec.verify is not None:
+            problem = await asyncio.to_thread(self.spec.verify)
+            if problem is not None:
+                raise StartFailed(CallError(problem, "LoadingError"))
         parent, child = socket.socketpair()
         try:
             self._process = process = await WorkerProcess.spawn(self.spec, child.fileno())
