@@ -162,7 +162,7 @@ class Accounts:
                 raise Forbidden("a call token cannot create API keys")
             if by.account.id != account.id and not by.is_admin:
                 raise Forbidden(f"only {owner} or an admin may create keys for {owner}")
-            missing = sorted(s for s in scopes if not by.has(s))
+            missing = by.lacks(scopes)
             if missing:
                 raise Forbidden(f"this API key lacks the scopes it would give: {missing}")
         if "admin" in scopes and not account.is_admin:

@@ -31,6 +31,10 @@ class Principal:
     def has(self, scope: str) -> bool:
         return scope in self.scopes or "admin" in self.scopes
 
+    def lacks(self, scopes: frozenset[str]) -> list[str]:
+        """Which of ``scopes`` this key does not have, sorted (none for an admin key)."""
+        return sorted(s for s in scopes if not self.has(s))
+
     def require(self, scope: str) -> None:
         """Raise ``Forbidden`` unless the key has ``scope`` (``admin`` implies every scope)."""
         if not self.has(scope):

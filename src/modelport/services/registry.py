@@ -163,12 +163,10 @@ class Registry:
     def resolve(self, caller: Principal, owner: str, name: str, version: str | None) -> Resolved:
         """The build a call to ``owner/name[/version]`` runs, for this caller."""
         spec = VersionSpec.parse(version)
-        algorithm = self.get(owner, name)
+        # made private (or never public): to a stranger, as if it did not exist, whatever
+        # public versions it still has
+        algorithm = self.get_visible(caller, owner, name)
         is_owner = caller.owns(owner)
-        if not is_owner and not self._public(algorithm):
-            # made private (or never public): to a stranger, as if it did not exist, whatever
-            # public versions it still has
-            raise AlgorithmNotFound(f"No such algorithm: algo://{owner}/{name}")
         if spec.kind == SpecKind.BUILD:
             build = self._store.build(algorithm.id, spec.text)
             if build is None or not is_owner:

@@ -89,7 +89,7 @@ class Sessions:
                 raise Forbidden(f"only {name} or an admin may set {name}'s password")
             # a password signs in with every scope: a narrower key must not be a way up
             granted = ALL_SCOPES if account.is_admin else ALL_SCOPES - {"admin"}
-            missing = sorted(s for s in granted if not caller.has(s))
+            missing = caller.lacks(granted)
             if missing:
                 raise Forbidden(
                     "a password signs in with every scope, so setting one needs a key that"

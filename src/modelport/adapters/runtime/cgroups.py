@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import os
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +49,15 @@ class Group:
                 except OSError:
                     return False
         return True
+
+    def remove_when_empty(self, tries: int = 50, pause: float = 0.02) -> bool:
+        """Remove the group once its processes have exited: the kernel may take a moment to
+        empty it after the last one is reaped (blocking: call it in a thread)."""
+        for _ in range(tries):
+            if self.remove():
+                return True
+            time.sleep(pause)
+        return False
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ import json
 import os
 import re
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -101,8 +100,9 @@ class LocalRunner:
             return argv
         environment = deployment.python.parent.parent
         reads = [python_prefix(deployment.python), environment, deployment.source_dir]
-        isolated = self.channel is not None and deployment.manifest.network == "isolated"
-        channel = self.channel.path if self.channel is not None and isolated else None
+        channel = None
+        if self.channel is not None and deployment.manifest.network == "isolated":
+            channel = self.channel.path
         reads += [WORKER, SDK]
         return self.sandbox.wrap(argv, reads=reads, cwd=deployment.source_dir, channel=channel)
 
@@ -140,7 +140,7 @@ class LocalRunner:
             return CheckResult(False, f"cannot start a worker: {exc}")
         finally:
             if group is not None:
-                _remove_soon(group)
+                group.remove_when_empty()
         returncode = done.returncode if self.sandbox is None else exit_status(done.returncode)
         log = done.stderr.decode("utf-8", "replace")
         lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
@@ -222,14 +222,6 @@ class LocalRunner:
                 dispatcher.reap_idle(loop.time(), self.idle_ttl)
                 if dispatcher.unused:
                     del self._dispatchers[key]
-
-
-def _remove_soon(group: Group) -> None:
-    """Remove a cgroup whose processes have exited: the kernel may take a moment to empty it."""
-    for _ in range(50):
-        if group.remove():
-            return
-        time.sleep(0.02)
 
 
 def _verifier(deployment: Deployment) -> Callable[[], str | None] | None:

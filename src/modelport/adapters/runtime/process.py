@@ -60,11 +60,8 @@ class WorkerProcess:
 
     async def _wait(self) -> int:
         code = await self._proc.wait()
-        if self._group is not None:  # emptied by the kernel in a moment, then removed
-            for _ in range(50):
-                if self._group.remove():
-                    break
-                await asyncio.sleep(0.02)
+        if self._group is not None:
+            await asyncio.to_thread(self._group.remove_when_empty)
         return exit_status(code) if self._sandboxed else code
 
     @classmethod

@@ -167,11 +167,7 @@ class Replica(asyncio.Protocol):
         if self.state is ReplicaState.STARTING:
             self._discard()  # start() sees the connection closed and reports it
             return
-        running, unstarted = self._running()
-        self._discard()
-        for pending in running:
-            failed(pending, CallError(f"{message}; the worker was stopped", "ResultTooLarge"))
-        self._on_lost(self, unstarted)
+        self._abandon(CallError(f"{message}; the worker was stopped", "ResultTooLarge"))
 
     def _frame(self, frame: Frame) -> None:
         if frame.kind == Kind.RESULTS:
@@ -241,12 +237,16 @@ class Replica(asyncio.Protocol):
         return (calls, []) if self._batch else (calls[:1], calls[1:])
 
     def _timed_out(self, timeout: float) -> None:
+        message = f"call exceeded its {round(timeout, 3)} s timeout; the worker was restarted"
+        self._abandon(CallError(message, "TimeoutError"))
+
+    def _abandon(self, error: CallError) -> None:
+        """Kill the worker: the running calls fail with ``error``, the unstarted go on."""
         running, unstarted = self._running()
         elapsed = self._loop.time() - self._started
         self._discard()
-        message = f"call exceeded its {round(timeout, 3)} s timeout; the worker was restarted"
         for pending in running:
-            failed(pending, CallError(message, "TimeoutError"), elapsed)
+            failed(pending, error, elapsed)
         self._on_lost(self, unstarted)
 
     def connection_lost(self, exc: Exception | None) -> None:
