@@ -12,18 +12,6 @@ from tests.fixtures.server import Live
 from tests.http import algorithms
 
 
-def publish(live: Live, name: str, public: bool, notes: str) -> str:
-    r = live.http.post(
-        f"/v1/algorithms/admin/{name}/versions",
-        json={
-            "settings": {"algorithm_callability": "public" if public else "private"},
-            "version_info": {"version_type": "minor", "release_notes": notes},
-        },
-    )
-    assert r.status_code == 200, r.text
-    return str(r.json()["version_info"]["semantic_version"])
-
-
 @pytest.fixture(scope="module")
 def stranger(live: Live) -> Iterator[httpx.Client]:
     with live.client_of("v_eve") as client:
@@ -32,9 +20,9 @@ def stranger(live: Live) -> Iterator[httpx.Client]:
 
 def test_a_private_version_stays_its_owner_s(live: Live, stranger: httpx.Client) -> None:
     first = live.deploy("v_notes", {**algorithms.ECHO, "README.md": "# open plans\n"})
-    publish(live, "v_notes", public=True, notes="public notes")
+    live.publish("v_notes", public=True, notes="public notes")
     second = live.deploy("v_notes", {**algorithms.ECHO, "README.md": "# secret plans\n"})
-    publish(live, "v_notes", public=False, notes="secret notes")
+    live.publish("v_notes", public=False, notes="secret notes")
     live.deploy("v_notes", {**algorithms.ECHO, "README.md": "# draft plans\n"})  # unpublished
 
     seen = [

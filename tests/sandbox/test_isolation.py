@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.fixtures.server import Live, pack
+from tests.fixtures.server import Live
 from tests.http import algorithms
 from tests.sandbox.attacks import ATTACKER
 
@@ -40,14 +40,10 @@ def mallory(live: Live) -> Iterator[Attacker]:
             pytest.fail("bubblewrap is required (MODELPORT_REQUIRE_SANDBOX=1) but not used")
         pytest.skip("bubblewrap (bwrap) is not installed: workers are not sandboxed")
     with live.client_of("mallory", frozenset({"algo:manage", "algo:call"})) as client:
-        assert client.post("/v1/algorithms/mallory", json={"name": "attacker"}).status_code == 200
-        r = client.post(
-            "/v1/algorithms/mallory/attacker/builds?wait=true",
-            content=pack({"modelport.yaml": "name: attacker\nmemory: 256MiB\n", **ATTACKER}),
-            headers={"Content-Type": "application/gzip"},
-        )
-        assert r.json()["status"] == "succeeded", r.text
-        yield Attacker(client, r.json()["commit_sha"])
+        files = {"modelport.yaml": "name: attacker\nmemory: 256MiB\n", **ATTACKER}
+        build = live.deploy("attacker", files, owner="mallory", client=client)
+        assert build["status"] == "succeeded", build
+        yield Attacker(client, build["commit_sha"])
 
 
 def attack(mallory: Attacker, name: str, arg: Any = None, timeout: float = 30) -> Any:
@@ -122,14 +118,8 @@ def test_an_isolated_worker_reaches_the_gateway_through_its_channel_only(
 
 
 def test_network_full_lets_a_worker_open_sockets(live: Live, mallory: Attacker) -> None:
-    manifest = "name: networked\nnetwork: full\n"
-    assert mallory.client.post("/v1/algorithms/mallory", json={"name": "networked"}).is_success
-    r = mallory.client.post(
-        "/v1/algorithms/mallory/networked/builds?wait=true",
-        content=pack({"modelport.yaml": manifest, **ATTACKER}),
-        headers={"Content-Type": "application/gzip"},
-    )
-    sha = r.json()["commit_sha"]
+    files = {"modelport.yaml": "name: networked\nnetwork: full\n", **ATTACKER}
+    sha = live.deploy("networked", files, owner="mallory", client=mallory.client)["commit_sha"]
     r = mallory.client.post(
         f"/v1/algo/mallory/networked/{sha}", json={"attack": "connect", "arg": live.settings.port}
     )
