@@ -80,8 +80,12 @@ class Reader:
         return None if row is None else {"input": row[None]}
 
 
-def outputs(path: Path, images: Array) -> Array:
-    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+def outputs(path: Path, images: Array, fused: bool = True) -> Array:
+    """ONNX Runtime's outputs; ``fused=False``: the graph as written, with no integer kernels."""
+    options = ort.SessionOptions()
+    if not fused:
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
     return np.concatenate(
         [session.run(None, {"input": images[i : i + 1]})[0] for i in range(len(images))]
     )

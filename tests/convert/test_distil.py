@@ -1,6 +1,11 @@
 """Distillation of a static INT8 model towards its float original (modelport.convert.distil):
-the torch network runs the QDQ graph as ONNX Runtime does, and training brings ONNX Runtime's
-own INT8 outputs closer to the float model's."""
+the torch network runs the QDQ graph as ONNX Runtime does, and training brings the INT8
+graph's outputs, as ONNX Runtime computes them, closer to the float model's.
+
+The outputs are compared with ONNX Runtime's graph optimisations off: with them on, its fused
+integer kernels depend on the CPU. On one with AVX-512 VNNI they agree with the graph; on an
+AVX2-only CPU (no VNNI) its u8s8 kernels saturate, which moves outputs by more than the
+quantisation error being trained away (seen: KL 0.00017 as written, 0.00038 fused)."""
 
 from __future__ import annotations
 
@@ -32,7 +37,8 @@ def models(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def kl(path: Path, original: Path, images: Array) -> float:
     """Mean KL divergence of ``path``'s class probabilities from the float model's."""
-    p, q = probabilities(outputs(original, images)), probabilities(outputs(path, images))
+    p = probabilities(outputs(original, images))
+    q = probabilities(outputs(path, images, fused=False))
     return float(np.mean(np.sum(p * (np.log(p) - np.log(q)), axis=1)))
 
 
@@ -41,17 +47,14 @@ def test_the_network_runs_the_graph_as_onnx_runtime_does(models: tuple[Path, Pat
     DequantizeLinear as float operators, no fused integer kernels)."""
     _, quantized = models
     images = smooth_images(16, seed=2)
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    session = ort.InferenceSession(str(quantized), options, providers=["CPUExecutionProvider"])
-    expected = np.concatenate([session.run(None, {"input": x[None]})[0] for x in images])
+    expected = outputs(quantized, images, fused=False)
     with torch.no_grad():
         got = distil.Network(onnx.load(str(quantized)))(torch.from_numpy(images)).numpy()
     assert got.shape == expected.shape
     np.testing.assert_allclose(got, expected, atol=1e-4)
 
 
-def test_distillation_brings_onnx_runtimes_int8_outputs_closer(
+def test_distillation_brings_the_int8_graphs_outputs_closer(
     models: tuple[Path, Path], tmp_path: Path
 ) -> None:
     original, quantized = models
