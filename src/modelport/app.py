@@ -20,7 +20,7 @@ from starlette.types import ASGIApp
 from modelport.adapters.blobs.disk import DiskBlobs
 from modelport.adapters.envs import UvEnvironments
 from modelport.adapters.runtime.cgroups import Cgroups
-from modelport.adapters.runtime.channel import Channel
+from modelport.adapters.runtime.channel import Gateway
 from modelport.adapters.runtime.pool import LocalRunner
 from modelport.adapters.runtime.sandbox import Sandbox, bubblewrap
 from modelport.adapters.store.migrate import upgrade
@@ -66,7 +66,7 @@ def create_platform(settings: Settings) -> Platform:
         processes=settings.worker_processes,
         max_result_bytes=settings.max_result_bytes,
         max_stdout_chars=settings.max_stdout_chars,
-        channel=Channel(settings.home / "run", (_loopback(settings.host), settings.port)),
+        gateway=Gateway(_loopback(settings.host), settings.port, accounts.channel_proof),
     )
     envs = UvEnvironments(
         settings.envs_path, default_python=settings.python, find_links=settings.find_links
@@ -177,13 +177,10 @@ def _cgroups() -> Cgroups | None:
 
 
 def _worker_env(settings: Settings) -> dict[str, str]:
-    """What every worker is told: where the gateway is, where to cache data files, and the
-    image-fetching policy; never credentials (those come per call, as tokens)."""
-    env = {
-        "MODELPORT_API": settings.base_url,
-        "ALGORITHMIA_API": settings.base_url,
-        "MODELPORT_DATA_CACHE": str(settings.home / "cache" / "data"),
-    }
+    """What every worker is told: where to cache data files, and the image-fetching policy.
+    Never a credential, nor the gateway's address: each worker reaches the gateway through its
+    own channel, which acts as the right caller at each moment (``runtime/channel.py``)."""
+    env = {"MODELPORT_DATA_CACHE": str(settings.home / "cache" / "data")}
     if settings.allow_private_urls:
         env["MODELPORT_ALLOW_PRIVATE_URLS"] = "1"
     return env

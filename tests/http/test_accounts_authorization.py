@@ -10,6 +10,7 @@ import pytest
 from modelport.adapters.store import MemoryStore
 from modelport.app import token_secret
 from modelport.config import Settings
+from modelport.core.calls import PROOF_HEADER
 from modelport.services.accounts import Accounts
 from tests.fixtures.server import Live, pack
 from tests.http import algorithms
@@ -121,7 +122,9 @@ def test_call_tokens_act_for_the_caller(live: Live, clients: dict[str, httpx.Cli
     accounts = live.platform.accounts
     member = accounts.authenticate(clients["z_member"].headers["Authorization"])
     token = accounts.call_token(member, "z_acme/z_echo", ttl=60)
-    with httpx.Client(base_url=live.url, headers={"Authorization": f"Bearer {token}"}) as acting:
+    # as a worker's channel passes it on: beside the channels' proof header
+    channel = {"Authorization": f"Bearer {token}", PROOF_HEADER: accounts.channel_proof}
+    with httpx.Client(base_url=live.url, headers=channel) as acting:
         r = acting.post("/v1/algo/z_acme/z_echo/latestPrivate", json="nested")
         assert (r.status_code, r.json()["result"]) == (200, "nested")
         assert code(acting.post("/v1/keys", json={"scopes": ["algo:call"]})) == (403, "forbidden")
@@ -134,6 +137,12 @@ def test_call_tokens_act_for_the_caller(live: Live, clients: dict[str, httpx.Cli
                    headers={"Authorization": f"Bearer {forged}"})  # fmt: skip
     assert code(r) == (401, "unauthorized")
     assert r.json()["error"]["message"] == "invalid token"
+    # the real token, from outside a channel (with no proof, or a guessed one): refused
+    for proof in ({}, {PROOF_HEADER: "guessed"}):
+        r = httpx.post(f"{live.url}/v1/algo/z_acme/z_echo/latestPrivate", json=1,
+                       headers={"Authorization": f"Bearer {token}", **proof})  # fmt: skip
+        assert code(r) == (401, "unauthorized")
+        assert "only from inside the call" in r.json()["error"]["message"]
 
 
 def test_the_token_secret_survives_restarts(tmp_path_factory: pytest.TempPathFactory) -> None:
@@ -154,4 +163,4 @@ def test_tokens_signed_before_a_restart_still_work(live: Live) -> None:
     principal = before.authenticate(before.create_key("someone", frozenset({"algo:call"})))
     token = before.call_token(principal, "someone/x", ttl=60)
     after = Accounts(store, token_secret=token_secret(live.settings))
-    assert after.authenticate(token).via == "someone/x"
+    assert after.authenticate(token, after.channel_proof).via == "someone/x"

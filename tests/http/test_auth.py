@@ -12,6 +12,7 @@ from typing import cast
 import pytest
 
 from modelport.adapters.store import SqlStore, upgrade
+from modelport.core.calls import PROOF_HEADER
 from modelport.core.model import Account, ApiKey
 from modelport.errors import Unauthorized
 from modelport.http.auth import authenticate_on_loop
@@ -48,11 +49,12 @@ def store(tmp_path: Path) -> Iterator[WatchedStore]:
 
 
 def on_loop(accounts: Accounts, authorization: str) -> tuple[Principal, int]:
-    """``authenticate_on_loop`` run on a fresh event loop: the caller and the loop's thread."""
+    """``authenticate_on_loop`` run on a fresh event loop, for a request passed on by a
+    worker's channel (with its proof header): the caller and the loop's thread."""
     platform = cast(Platform, SimpleNamespace(accounts=accounts))
 
     async def main() -> tuple[Principal, int]:
-        headers = {"authorization": authorization}
+        headers = {"authorization": authorization, PROOF_HEADER: accounts.channel_proof}
         return await authenticate_on_loop(platform, headers, "POST"), threading.get_ident()
 
     return asyncio.run(main())

@@ -233,7 +233,10 @@ def test_cached_knows_only_what_authenticate_looked_up(accounts: Accounts) -> No
     assert accounts.cached(f"Simple {key}") == alice
     token = accounts.call_token(alice, "alice/digits", 60)
     calls = frozenset({"algo:call"})  # the key's scopes that a call token may carry
-    assert accounts.cached(token) == Principal(alice.account, calls, via="alice/digits")
+    acting = Principal(alice.account, calls, via="alice/digits", key_id=alice.key_id)
+    assert accounts.cached(token, accounts.channel_proof) is None  # its key not yet checked
+    assert accounts.authenticate(token, accounts.channel_proof) == acting
+    assert accounts.cached(token, accounts.channel_proof) == acting
     accounts.revoke_key(alice, accounts.keys("alice")[0].id)
     assert accounts.cached(key) is None  # revoked: not served from the cache
     with pytest.raises(Unauthorized, match="invalid API key"):

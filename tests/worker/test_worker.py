@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import io
 import json
-import os
 
 import pytest
 
 from modelport.worker import protocol
-from modelport.worker.identity import Identity
 from modelport.worker.program import Program, decode_input, encode_output
 from modelport.worker.protocol import Kind
 from tests.adapters.runtime.harness import ALGORITHMS
 
 
 def test_frames_round_trip() -> None:
-    calls = {"calls": [[1, "json", False, 3, "tok"]]}  # id, content type, stdout, size, token
+    calls = {"calls": [[1, "json", False, 3]]}  # id, content type, stdout, size
     frame = protocol.pack(Kind.CALLS, calls, [b"[1]"])
     stream = io.BytesIO(frame + protocol.pack(Kind.SHUTDOWN, {}))
     assert protocol.read_frame(stream) == (Kind.CALLS, calls, b"[1]")
@@ -91,19 +89,3 @@ def test_runs_as_batch_only_for_batchable_frames_of_several_calls() -> None:
     assert protocol.runs_as_batch(True, 2)
     assert not protocol.runs_as_batch(True, 1)
     assert not protocol.runs_as_batch(False, 16)
-
-
-def test_identity_sets_the_token_and_puts_the_worker_s_own_keys_back(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setenv("ALGORITHMIA_API_KEY", "the worker's own")  # from the manifest's env
-    monkeypatch.delenv("MODELPORT_API_KEY", raising=False)
-    identity = Identity()
-    identity.enter("tok")
-    assert (os.environ["ALGORITHMIA_API_KEY"], os.environ["MODELPORT_API_KEY"]) == ("tok", "tok")
-    identity.leave()
-    assert os.environ["ALGORITHMIA_API_KEY"] == "the worker's own"
-    assert "MODELPORT_API_KEY" not in os.environ
-    identity.enter("")  # no caller: the worker's own keys stay
-    assert os.environ["ALGORITHMIA_API_KEY"] == "the worker's own"
-    identity.leave()

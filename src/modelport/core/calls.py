@@ -6,6 +6,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+# Set by workers' channels on what they pass to the gateway (adapters/runtime/channel.py);
+# call tokens are accepted beside it only (services/tokens.py)
+PROOF_HEADER = "x-modelport-channel"
+
 
 class ContentType(StrEnum):
     """The kind of an input or a result, as the v1 API names it."""

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from starlette.requests import Request
 
+from modelport.core.calls import PROOF_HEADER
 from modelport.services.platform import Platform
 from modelport.services.principal import Principal
 
@@ -32,7 +33,7 @@ def authenticate(platform: Platform, headers: Mapping[str, str], method: str) ->
     authorization = headers.get("authorization")
     session = None if authorization else cookie(headers.get("cookie"), SESSION_COOKIE)
     if session is None:
-        return platform.accounts.authenticate(authorization)
+        return platform.accounts.authenticate(authorization, headers.get(PROOF_HEADER))
     principal = platform.sessions.authenticate(session)
     if method not in SAFE_METHODS:
         platform.sessions.check_csrf(session, headers.get(CSRF_HEADER))
@@ -47,7 +48,7 @@ async def authenticate_on_loop(
     cluster), and a query on the loop would stall every other request while it runs."""
     authorization = headers.get("authorization")
     if authorization:
-        known = platform.accounts.cached(authorization)
+        known = platform.accounts.cached(authorization, headers.get(PROOF_HEADER))
         if known is not None:
             return known
     return await asyncio.to_thread(authenticate, platform, headers, method)

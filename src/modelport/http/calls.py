@@ -18,7 +18,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Receive, Scope, Send
 
-from modelport.core.calls import CallResult, ContentType
+from modelport.core.calls import PROOF_HEADER, CallResult, ContentType
 from modelport.errors import InvalidInput, ModelportError
 from modelport.http import overlays
 from modelport.http.auth import CSRF_HEADER, SESSION_COOKIE, authenticate_on_loop, cookie
@@ -67,7 +67,7 @@ async def serve_call(
     await send({"type": "http.response.body", "body": body})
 
 
-CREDENTIALS = (b"authorization", b"cookie", CSRF_HEADER.encode())
+CREDENTIALS = (b"authorization", b"cookie", CSRF_HEADER.encode(), PROOF_HEADER.encode())
 
 
 async def _caller(

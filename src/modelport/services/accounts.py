@@ -38,6 +38,7 @@ from modelport.services.tokens import TOKEN_PREFIX, CallTokens
 ANONYMOUS = "anonymous"  # who public demo pages call as (services/demos.py)
 RESERVED = frozenset({ANONYMOUS})
 KEY_PREFIX = "mp_"
+_REVOKED = "call token revoked: the API key the call came through is revoked"
 
 
 def secret_digest(secret: str) -> str:
@@ -71,6 +72,7 @@ class Accounts:
         self._tokens = CallTokens(token_secret, wall_clock=wall_clock)
         self._clock = clock
         self._keys = TtlCache[str, tuple[Principal, str]](cache_ttl)  # key -> (who, key id)
+        self._live = TtlCache[str, bool](cache_ttl)  # key id -> not revoked, for call tokens
         self._members = TtlCache[str, tuple[Account, frozenset[str]]](cache_ttl)  # by account id
 
     # accounts and organisations
@@ -197,27 +199,46 @@ class Accounts:
                 self._store.revoke_key(current, now)
                 pending += [k.id for k in self._store.keys_made_by(current)]
         self._keys.drop(lambda _token, hit: hit[1] in revoked)
+        self._live.drop(lambda key, _live: key in revoked)
 
     # call tokens
+
+    @property
+    def channel_proof(self) -> str:
+        """What workers' channels send beside call tokens (``CallTokens.proof``)."""
+        return self._tokens.proof
 
     def call_token(self, principal: Principal, algorithm: str, ttl: float) -> str:
         """A token acting as ``principal`` from inside ``algorithm`` for ``ttl`` seconds, with
         the caller's ``algo:call``, ``data:read`` and ``data:write`` scopes at most."""
         scopes = frozenset(s for s in TOKEN_SCOPES if principal.has(s))
-        return self._tokens.mint(principal.account.id, scopes, algorithm, ttl)
+        return self._tokens.mint(principal.account.id, scopes, algorithm, ttl, principal.key_id)
 
-    def _verify(self, token: str) -> Principal:
+    def _verify(self, token: str, proof: str | None) -> Principal:
         claims = self._tokens.verify(token)
+        self._tokens.check_proof(proof)
+        if claims.key_id is not None and not self._key_live(claims.account_id, claims.key_id):
+            raise Unauthorized(_REVOKED)
         account, orgs = self.member(claims.account_id)
-        return Principal(account, claims.scopes, orgs, claims.algorithm)
+        return Principal(account, claims.scopes, orgs, claims.algorithm, claims.key_id)
+
+    def _key_live(self, account_id: str, key_id: str) -> bool:
+        now = self._clock()
+        live = self._live.get(key_id, now)
+        if live is None:
+            keys = self._store.keys_of(account_id)
+            live = any(k.id == key_id and k.revoked_at is None for k in keys)
+            self._live.put(key_id, live, now)
+        return live
 
     # authentication
 
-    def authenticate(self, authorization: str | None) -> Principal:
-        """The caller named by an ``Authorization`` header: an API key or a call token."""
+    def authenticate(self, authorization: str | None, proof: str | None = None) -> Principal:
+        """The caller named by an ``Authorization`` header: an API key, or a call token that
+        came through a worker's channel (``proof``: its header)."""
         token = token_from_header(authorization)
         if token.startswith(TOKEN_PREFIX):
-            return self._verify(token)  # its account from the cache when there
+            return self._verify(token, proof)  # its account from the cache when there
         now = self._clock()
         hit = self._keys.get(token, now)
         if hit is not None:
@@ -226,17 +247,21 @@ class Accounts:
         self._keys.put(token, (principal, key_id), now)
         return principal
 
-    def cached(self, authorization: str | None) -> Principal | None:
+    def cached(self, authorization: str | None, proof: str | None = None) -> Principal | None:
         """``authenticate`` from the caches alone, with no store query: ``None`` when it would
         query the store. Raises as ``authenticate`` does for malformed or forged credentials."""
         token = token_from_header(authorization)
         now = self._clock()
         if token.startswith(TOKEN_PREFIX):
             claims = self._tokens.verify(token)
+            self._tokens.check_proof(proof)
             member = self._members.get(claims.account_id, now)
-            if member is None:
+            live = True if claims.key_id is None else self._live.get(claims.key_id, now)
+            if member is None or live is None:
                 return None
-            return Principal(member[0], claims.scopes, member[1], claims.algorithm)
+            if not live:
+                raise Unauthorized(_REVOKED)
+            return Principal(member[0], claims.scopes, member[1], claims.algorithm, claims.key_id)
         hit = self._keys.get(token, now)
         return None if hit is None else hit[0]
 

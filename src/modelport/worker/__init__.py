@@ -9,5 +9,6 @@ interpreter, where modelport may be absent or another version. The gateway start
 - ``protocol.py``: the frames, their rows and errors, encoded and decoded in one place;
 - ``main.py``: the process: arguments, ``sys.path``, the serving loop, the import check;
 - ``program.py``: the user contract: import the entrypoint, ``load()``, ``apply``/``Handler``;
-- ``identity.py``: the caller's token as the API key while a call runs.
+- ``channel.py``: the loopback port whose connections go to the gateway through the
+  worker's channel, which acts as the right caller at each moment.
 """

@@ -1,56 +1,44 @@
-"""The worker's way to the gateway when its network is isolated: a loopback port inside the
-sandbox, piped to the Unix socket the gateway binds in as ``MODELPORT_CHANNEL``.
+"""The worker's way to the gateway: a loopback port whose connections are handed, as they are
+accepted, to the gateway through a socket the worker inherits (``--channel FD``).
 
 Clients in user code (``modelport.Client``, ``Algorithmia.client()``, plain ``urllib``) speak
-HTTP to ``MODELPORT_API`` as ever; only the address changes, to this port. Standard library
+HTTP to ``MODELPORT_API`` as ever; only the address changes, to this port. Each accepted
+connection's descriptor goes to the gateway (``SCM_RIGHTS``), which serves it itself: the
+worker copies no bytes, and the gateway knows which worker every request comes from, so it
+decides who the request acts as (``adapters/runtime/channel.py``). With ``network: isolated``
+the port is in the sandbox's own network, which nothing else can reach. Standard library
 only, Python 3.8+.
 """
 
 from __future__ import annotations
 
-import contextlib
+import array
 import socket
 import threading
 
-CHANNEL = "MODELPORT_CHANNEL"  # the Unix socket's path inside the sandbox
-_CHUNK = 1 << 16
+KEY_VARIABLES = ("MODELPORT_API_KEY", "ALGORITHMIA_API_KEY")  # the channel's key, set per worker
 
 
-def open_channel(path: str) -> str:
-    """Listen on a loopback port that forwards every connection to ``path``; its base URL."""
+def open_channel(fd: int) -> str:
+    """Listen on a loopback port whose connections go to the gateway over ``fd``; its URL."""
+    channel = socket.socket(fileno=fd)
+    channel.set_inheritable(False)  # processes the algorithm starts must not hold it
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind(("127.0.0.1", 0))
     listener.listen(64)
     listener.set_inheritable(False)
-    thread = threading.Thread(target=_accept, args=(listener, path), daemon=True)
+    thread = threading.Thread(target=_hand_over, args=(listener, channel), daemon=True)
     thread.start()
     return f"http://127.0.0.1:{listener.getsockname()[1]}"
 
 
-def _accept(listener: socket.socket, path: str) -> None:
+def _hand_over(listener: socket.socket, channel: socket.socket) -> None:
     while True:
         client, _ = listener.accept()
-        upstream = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            upstream.connect(path)
+            fds = array.array("i", [client.fileno()])
+            channel.sendmsg([b"c"], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, fds)])
         except OSError:
-            client.close()
-            upstream.close()
-            continue
-        for source, target in ((client, upstream), (upstream, client)):
-            threading.Thread(target=_pipe, args=(source, target), daemon=True).start()
-
-
-def _pipe(source: socket.socket, target: socket.socket) -> None:
-    """Copy until end of stream, then pass the end on (half-close), and close when done."""
-    try:
-        while data := source.recv(_CHUNK):
-            target.sendall(data)
-        with contextlib.suppress(OSError):
-            target.shutdown(socket.SHUT_WR)
-    except OSError:
-        with contextlib.suppress(OSError):
-            target.shutdown(socket.SHUT_RDWR)
-    finally:
-        with contextlib.suppress(OSError):
-            source.shutdown(socket.SHUT_RD)
+            return  # the gateway closed the channel: the worker is being stopped
+        finally:
+            client.close()  # the gateway holds its own copy now

@@ -4,9 +4,11 @@
     python -s .../modelport/worker --source DIR --entrypoint algorithm.py:apply --check
 
 It reads ``CALLS`` frames from the socket on ``--fd`` and answers each call with a
-``RESULTS`` frame (``protocol.py``), acting as the call's caller while it runs
-(``identity.py``). User code that imports ``modelport`` gets the stdlib-only SDK beside this
-package (``modelport/sdk``) unless the build's environment has modelport installed.
+``RESULTS`` frame (``protocol.py``). With ``--channel FD`` it reaches the gateway through its
+channel (``channel.py``), which acts as the owner while the module is imported and ``load()``
+runs, and as the running call's caller after. User code that imports ``modelport`` gets the
+stdlib-only SDK beside this package (``modelport/sdk``) unless the build's environment has
+modelport installed.
 """
 
 from __future__ import annotations
@@ -22,8 +24,7 @@ from importlib import machinery
 from importlib import util as import_util
 from typing import TYPE_CHECKING
 
-from .channel import CHANNEL, open_channel
-from .identity import LOAD_KEY, Identity
+from .channel import open_channel
 from .program import STDOUT_LIMIT, Outcome, Program
 from .protocol import (
     CallRow,
@@ -60,57 +61,30 @@ class SdkFinder(import_abc.MetaPathFinder):
         return import_util.spec_from_file_location(name, init, submodule_search_locations=[SDK])
 
 
-def serve(sock: socket.socket, program: Program, identity: Identity | None = None) -> int:
+def serve(sock: socket.socket, program: Program) -> int:
     """Answer ``CALLS`` frames until ``SHUTDOWN``, end of stream, or running out of memory."""
     sock.sendall(ready(os.getpid(), program.batchable, program.error))
-    identity = identity or Identity()
     with sock.makefile("rb") as stream:
         while (frame := read_frame(stream)) is not None and frame.kind == Kind.CALLS:
-            if not _answer(sock, program, identity, list(read_calls(frame))):
+            if not _answer(sock, program, list(read_calls(frame))):
                 # The heap may be left in a bad state: retire; unstarted calls go elsewhere.
                 sock.sendall(pack(Kind.BYE, {"reason": "out of memory"}))
                 return 1
     return 0
 
 
-def _answer(sock: socket.socket, program: Program, identity: Identity, calls: list[Call]) -> bool:
+def _answer(sock: socket.socket, program: Program, calls: list[Call]) -> bool:
     """Run one frame's calls, streaming results; ``False`` when memory ran out."""
     if runs_as_batch(program.batchable, len(calls)):
-        outcomes = _run_batch(program, identity, calls)
+        outcomes = program.run_batch([(row.content_type, body, row.capture) for row, body in calls])
         sock.sendall(_results([row.id for row, _ in calls], outcomes))
         return not any(_out_of_memory(o) for o in outcomes)
     for row, body in calls:
-        identity.enter(row.token)
-        try:
-            outcome = program.run_one(row.content_type, body, row.capture)
-            sock.sendall(_results([row.id], [outcome]))
-        finally:
-            identity.leave()  # once the result is on its way: no user code runs in between
+        outcome = program.run_one(row.content_type, body, row.capture)
+        sock.sendall(_results([row.id], [outcome]))
         if _out_of_memory(outcome):
             return False
     return True
-
-
-def _run_batch(program: Program, identity: Identity, calls: list[Call]) -> list[Outcome]:
-    """One ``apply_batch`` per token (the dispatcher sends one), outcomes in frame order."""
-    groups: dict[str, list[int]] = {}
-    for i, (row, _) in enumerate(calls):
-        groups.setdefault(row.token, []).append(i)
-    outcomes: list[Outcome | None] = [None] * len(calls)
-    for token, indices in groups.items():
-        identity.enter(token)
-        try:
-            if len(indices) == 1:
-                row, body = calls[indices[0]]
-                answers = [program.run_one(row.content_type, body, row.capture)]
-            else:
-                chosen = [calls[i] for i in indices]
-                answers = program.run_batch([(r.content_type, b, r.capture) for r, b in chosen])
-        finally:
-            identity.leave()
-        for k, i in enumerate(indices):  # no zip(strict=): workers run on Python 3.8 too
-            outcomes[i] = answers[k]
-    return [o for o in outcomes if o is not None]
 
 
 def _out_of_memory(outcome: Outcome) -> bool:
@@ -141,6 +115,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--source", required=True)
     parser.add_argument("--entrypoint", required=True)
     parser.add_argument("--fd", type=int)
+    parser.add_argument("--channel", type=int, help="the socket to hand connections to")
     parser.add_argument("--check", action="store_true")
     parser.add_argument("--memory", type=int, default=0)
     parser.add_argument("--max-result", type=int, default=0, help="bytes of one encoded result")
@@ -156,9 +131,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     rest = [p for p in sys.path if p and os.path.abspath(p) not in (HERE, source, folder)]
     sys.path[:] = [*dict.fromkeys([folder, source]), *rest]
     sys.meta_path.append(SdkFinder())
-    channel = os.environ.pop(CHANNEL, "")
-    if channel:  # an isolated network: the gateway is reached through the channel alone
-        os.environ["MODELPORT_API"] = os.environ["ALGORITHMIA_API"] = open_channel(channel)
+    if args.channel is not None:  # the gateway is reached through the channel alone
+        os.environ["MODELPORT_API"] = os.environ["ALGORITHMIA_API"] = open_channel(args.channel)
     if args.check:
         return check(source, args.entrypoint)
     sock = socket.socket(fileno=args.fd)
@@ -166,13 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     program = Program(
         source, args.entrypoint, stdout_limit=args.max_stdout, result_limit=args.max_result
     )
-    # load() acts as the algorithm's owner (``data://.my/...`` is the owner's data); that key
-    # is removed from the environment once load() returns
-    identity = Identity()
-    identity.enter(os.environ.pop(LOAD_KEY, ""))
-    program.load()
-    identity.leave()
+    program.load()  # as the owner: the channel says so until the Ready frame
     try:
-        return serve(sock, program, identity)
+        return serve(sock, program)
     finally:
         sock.close()

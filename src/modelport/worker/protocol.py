@@ -67,16 +67,14 @@ class Ready(NamedTuple):
 class CallRow(NamedTuple):
     """One call of a ``CALLS`` frame; its input is the next ``size`` bytes of the payload.
 
-    ``token`` (``""`` for none) is a short-lived key acting as the caller, the API key while
-    the call runs (``worker/identity.py``); calls with different tokens never share an
-    ``apply_batch``.
+    No credential travels with a call: the worker's channel acts as its caller
+    (``adapters/runtime/channel.py``), and one frame holds one caller's calls.
     """
 
     id: int
     content_type: str  # "json", "text" or "binary"
     capture: bool  # answer with what the call printed
     size: int
-    token: str
 
 
 class ResultRow(NamedTuple):

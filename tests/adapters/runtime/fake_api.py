@@ -2,7 +2,8 @@
 
 Files are served per caller (the ``Authorization`` header) when put with ``caller=``, so
 ``data://.my/...`` can differ between tokens as it does on the server. Every request is
-recorded, Authorization included, for the tests to inspect.
+recorded, Authorization and the channel's proof header included, for the tests to inspect.
+Workers reach it through their channels when a runner is given ``gateway=api.gateway()``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from modelport.adapters.runtime.channel import Gateway
+from modelport.core.calls import PROOF_HEADER
 
 MODIFIED = "Wed, 21 Oct 2015 07:28:00 GMT"
 
@@ -37,6 +41,7 @@ class Seen:
     authorization: str | None
     content_type: str | None
     body: bytes
+    proof: str | None = None  # the channel's header (PROOF_HEADER)
 
 
 Answer = tuple[int, dict[str, str], bytes]
@@ -86,6 +91,11 @@ class FakeApi:
         host, port = self._server.server_address[:2]
         return f"http://{host!s}:{port}"
 
+    def gateway(self, proof: str = "channel-proof") -> Gateway:
+        """Where workers' channels lead, for a runner: here."""
+        host, port = self._server.server_address[:2]
+        return Gateway(str(host), int(port), proof)
+
     def lookup(self, authorization: str | None, path: str) -> File | None:
         return self.files.get((authorization, path)) or self.files.get((None, path))
 
@@ -104,6 +114,7 @@ def _handler(api: FakeApi) -> type[BaseHTTPRequestHandler]:
                 self.headers.get("Authorization"),
                 self.headers.get("Content-Type"),
                 body,
+                self.headers.get(PROOF_HEADER),
             )
             api.seen.append(seen)
             return seen

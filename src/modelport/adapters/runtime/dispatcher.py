@@ -100,7 +100,7 @@ class Dispatcher:
                     return
             for i, replica in enumerate(idle):
                 share = min(batch.max_size, -(-len(queue) // (len(idle) - i)))
-                calls = self._take(share, replica.batchable)
+                calls = self._take(share)
                 calls = [p for p in calls if not p.future.done()]
                 if calls:
                     replica.send(calls)
@@ -109,15 +109,13 @@ class Dispatcher:
                     return
         self._grow()
 
-    def _take(self, count: int, one_token: bool) -> list[Pending]:
-        """Up to ``count`` calls from the head of the queue, in order.
-
-        For a worker that batches, only calls with the head's token (one caller): an
-        ``apply_batch`` runs with one identity. The others keep their places in the queue.
+    def _take(self, count: int) -> list[Pending]:
+        """Up to ``count`` calls from the head of the queue, in order, all with the head's
+        token (one caller): a worker acts as one identity for a whole frame (its channel
+        cannot tell when one call of a frame ends and the next begins). The others keep
+        their places in the queue.
         """
         queue = self.queue
-        if not one_token:
-            return [queue.popleft() for _ in range(count)]
         head = queue.popleft()
         token, calls = head.request.token, [head]
         others: list[Pending] = []

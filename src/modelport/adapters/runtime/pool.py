@@ -8,23 +8,25 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import modelport.worker
 from modelport.adapters.runtime.cgroups import Cgroups, Group
-from modelport.adapters.runtime.channel import Channel
+from modelport.adapters.runtime.channel import Channel, Gateway
 from modelport.adapters.runtime.dispatcher import Dispatcher
 from modelport.adapters.runtime.process import WorkerSpec, describe_exit
 from modelport.adapters.runtime.sandbox import Sandbox, exit_status, python_prefix
 from modelport.core.calls import CallRequest, CallResult
 from modelport.core.ports import CheckResult, Deployment
 from modelport.core.sources import folder_hash
-from modelport.worker.identity import LOAD_KEY
 
 WORKER = Path(modelport.worker.__file__).resolve().parent  # run as ``python -s WORKER``
 SDK = WORKER.parent / "sdk"  # what ``import modelport`` finds in a worker
 _PASSED = ("PATH", "HOME", "LANG")  # all a worker gets from the gateway's own environment
+T = TypeVar("T")
 
 
 class LocalRunner:
@@ -50,15 +52,15 @@ class LocalRunner:
         processes: int = 256,
         max_result_bytes: int = 64 * 2**20,
         max_stdout_chars: int = 2**20,
-        channel: Channel | None = None,
+        gateway: Gateway | None = None,
     ) -> None:
         self.idle_ttl, self.start_timeout = worker_idle_ttl, worker_start_timeout
         self.threads, self.log_dir, self.stop_grace = worker_threads, log_dir, stop_grace
         self.env = dict(env or {})
-        self.load_key = load_key  # a key for load(), minted per worker start
+        self.load_key = load_key  # the owner's read-only token, minted per worker start
         self.sandbox, self.cgroups, self.processes = sandbox, cgroups, processes
         self.max_result, self.max_stdout = max_result_bytes, max_stdout_chars
-        self.channel = channel  # how sandboxed workers with an isolated network reach us
+        self.gateway = gateway  # where workers' channels lead (``channel.py``); None: nowhere
         self._dispatchers: dict[str, Dispatcher] = {}
         self._reaper: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # workers talk to one loop
@@ -80,13 +82,11 @@ class LocalRunner:
         env.update(self.env)
         return env
 
-    def _load_env(self, deployment: Deployment) -> Callable[[], dict[str, str]] | None:
-        """A fresh load() key for every worker start: a replacement started hours later
+    def _load_token(self, deployment: Deployment) -> Callable[[], str] | None:
+        """A fresh owner's token for every worker start: a replacement started hours later
         must not get an expired one."""
         mint = self.load_key
-        if mint is None:
-            return None
-        return lambda: {LOAD_KEY: mint(deployment)}
+        return None if mint is None else lambda: mint(deployment)
 
     def _argv(self, deployment: Deployment) -> list[str]:
         # -s: no user site-packages; the build's environment is the only one
@@ -100,11 +100,9 @@ class LocalRunner:
             return argv
         environment = deployment.python.parent.parent
         reads = [python_prefix(deployment.python), environment, deployment.source_dir]
-        channel = None
-        if self.channel is not None and deployment.manifest.network == "isolated":
-            channel = self.channel.path
         reads += [WORKER, SDK]
-        return self.sandbox.wrap(argv, reads=reads, cwd=deployment.source_dir, channel=channel)
+        isolated = deployment.manifest.network == "isolated"
+        return self.sandbox.wrap(argv, reads=reads, cwd=deployment.source_dir, isolated=isolated)
 
     def _group(self, deployment: Deployment) -> Callable[[], Group] | None:
         """A new cgroup for each worker started: the manifest's memory for its whole tree."""
@@ -120,30 +118,50 @@ class LocalRunner:
         return self.log_dir / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', deployment.key)}.log"
 
     def check(self, deployment: Deployment) -> CheckResult:
-        """Import the entrypoint in a real worker, without running ``load()``."""
+        """Import the entrypoint in a real worker, without running ``load()``; the import
+        acts as the owner through the worker's channel, as it will when the worker serves."""
+        return _on_own_loop(self._check(deployment))
+
+    async def _check(self, deployment: Deployment) -> CheckResult:
+        token = self.load_key(deployment) if self.load_key is not None else ""
+        channel = Channel(self.gateway, lambda: token) if self.gateway is not None else None
         make = self._group(deployment)
         group = make() if make is not None else None
-        argv = [*self._argv(deployment), "--check"]
+        argv, fds, env = [*self._argv(deployment), "--check"], [], self.environment(deployment)
+        if channel is not None:
+            argv += ["--channel", str(channel.child.fileno())]
+            fds.append(channel.child.fileno())
+            env.update(channel.env())
         try:
-            done = subprocess.run(
-                group.join(argv) if group is not None else argv,
-                env=self.environment(deployment),
+            process = await asyncio.create_subprocess_exec(
+                *(group.join(argv) if group is not None else argv),
+                env=env,
                 cwd=deployment.source_dir,
                 stdin=subprocess.DEVNULL,
-                capture_output=True,
-                timeout=self.start_timeout,
-                check=False,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                pass_fds=fds,
             )
-        except subprocess.TimeoutExpired:
-            return CheckResult(False, f"importing took longer than {self.start_timeout} s")
         except OSError as exc:
             return CheckResult(False, f"cannot start a worker: {exc}")
         finally:
+            if channel is not None:
+                channel.spawned()
+        try:
+            stdout, stderr = await asyncio.wait_for(process.communicate(), self.start_timeout)
+        except TimeoutError:
+            process.kill()  # bubblewrap's --die-with-parent takes the rest
+            await process.wait()
+            return CheckResult(False, f"importing took longer than {self.start_timeout} s")
+        finally:
+            if channel is not None:
+                channel.close()
             if group is not None:
-                group.remove_when_empty()
-        returncode = done.returncode if self.sandbox is None else exit_status(done.returncode)
-        log = done.stderr.decode("utf-8", "replace")
-        lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
+                await asyncio.to_thread(group.remove_when_empty)
+        code = process.returncode if process.returncode is not None else -1
+        returncode = code if self.sandbox is None else exit_status(code)
+        log = stderr.decode("utf-8", "replace")
+        lines = stdout.decode("utf-8", "replace").strip().splitlines()
         try:
             report = json.loads(lines[-1])
         except (IndexError, ValueError):
@@ -157,8 +175,6 @@ class LocalRunner:
     async def call(self, deployment: Deployment, request: CallRequest) -> CallResult:
         if asyncio.get_running_loop() is not self._loop:
             self._bind_loop()
-            if self.channel is not None:
-                await self.channel.start()
         dispatcher = self._dispatchers.get(deployment.key)
         if dispatcher is None:
             spec = WorkerSpec(
@@ -173,7 +189,8 @@ class LocalRunner:
                 # a result, its output (6 bytes a character at most, JSON-escaped) and its row
                 max_frame=self.max_result + 6 * self.max_stdout + 2**16,
                 verify=_verifier(deployment),
-                fresh_env=self._load_env(deployment),
+                gateway=self.gateway,
+                load_token=self._load_token(deployment),
             )
             dispatcher = Dispatcher(deployment, spec)
             self._dispatchers[deployment.key] = dispatcher
@@ -202,8 +219,6 @@ class LocalRunner:
         return counts
 
     async def close(self) -> None:
-        if self.channel is not None:
-            await self.channel.close()
         if self._reaper is not None:
             self._reaper.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -240,3 +255,10 @@ def _verifier(deployment: Deployment) -> Callable[[], str | None] | None:
         )
 
     return verify
+
+
+def _on_own_loop(work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work`` on an event loop of its own, in a thread of its own: callable from a build
+    thread and from code already on a loop alike."""
+    with ThreadPoolExecutor(1, thread_name_prefix="modelport-check") as thread:
+        return thread.submit(asyncio.run, work).result()

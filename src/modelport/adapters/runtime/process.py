@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from modelport.adapters.runtime.cgroups import Group
+from modelport.adapters.runtime.channel import Channel, Gateway
 from modelport.adapters.runtime.sandbox import exit_status
 
 
@@ -20,7 +21,7 @@ class WorkerSpec:
     """How the workers of one deployment start and stop: the runner's settings applied to one
     build, made once per build and shared by its dispatcher and replicas."""
 
-    argv: list[str]  # interpreter, worker package and its options, less ``--fd``
+    argv: list[str]  # interpreter, worker package and its options, less ``--fd``/``--channel``
     env: dict[str, str]
     cwd: Path
     log: Path | None  # appended to; None: the gateway's stderr
@@ -30,7 +31,8 @@ class WorkerSpec:
     group: Callable[[], Group] | None = None  # a new cgroup per worker (``cgroups.py``)
     max_frame: int = 2**31  # bytes a frame may carry per call in it (results and output)
     verify: Callable[[], str | None] | None = None  # before each start: a problem, or None
-    fresh_env: Callable[[], dict[str, str]] | None = None  # made anew for each worker started
+    gateway: Gateway | None = None  # where each worker's channel leads (``channel.py``)
+    load_token: Callable[[], str] | None = None  # the owner's, minted anew for each start
 
 
 def describe_exit(code: int) -> str:
@@ -65,19 +67,24 @@ class WorkerProcess:
         return exit_status(code) if self._sandboxed else code
 
     @classmethod
-    async def spawn(cls, spec: WorkerSpec, fd: int) -> WorkerProcess:
-        """Start the worker with ``fd`` (its socket) inherited; raises ``OSError``."""
+    async def spawn(cls, spec: WorkerSpec, fd: int, channel: Channel | None) -> WorkerProcess:
+        """Start the worker with ``fd`` (its socket) and its channel inherited; raises
+        ``OSError``."""
         group = spec.group() if spec.group is not None else None
-        argv = [*spec.argv, "--fd", str(fd)]
+        argv, fds, env = [*spec.argv, "--fd", str(fd)], [fd], spec.env
+        if channel is not None:
+            argv += ["--channel", str(channel.child.fileno())]
+            fds.append(channel.child.fileno())
+            env = {**env, **channel.env()}
         log = open(spec.log, "ab") if spec.log else None  # noqa: SIM115
         try:
             proc = await asyncio.create_subprocess_exec(
                 *(group.join(argv) if group is not None else argv),
-                pass_fds=(fd,),
+                pass_fds=fds,
                 stdin=subprocess.DEVNULL,
                 stdout=log or 2,
                 stderr=log or 2,
-                env={**spec.env, **spec.fresh_env()} if spec.fresh_env else spec.env,
+                env=env,
                 cwd=spec.cwd,
                 start_new_session=True,  # a Ctrl-C in the gateway's terminal is not for them
             )

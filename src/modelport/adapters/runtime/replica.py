@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from modelport.adapters.runtime.channel import Channel
 from modelport.adapters.runtime.process import WorkerProcess, WorkerSpec, describe_exit
 from modelport.core.calls import CallError, CallRequest, CallResult, ContentType
 from modelport.worker import protocol
@@ -71,6 +72,8 @@ class Replica(asyncio.Protocol):
         self._timer: asyncio.TimerHandle | None = None
         self._transport: asyncio.Transport | None = None
         self._process: WorkerProcess | None = None
+        self._channel: Channel | None = None
+        self._load_token = ""
         self._buffer = bytearray()
 
     @property
@@ -82,21 +85,39 @@ class Replica(asyncio.Protocol):
     def unstarted(self) -> int:
         return 0 if self._batch or not self.inflight else len(self.inflight) - 1
 
+    def identity(self) -> str:
+        """The token the worker's requests act with now (``channel.py``): the owner's while
+        it starts, the running call's caller's while busy, none when idle. One frame's calls
+        share one token, so it cannot change under a call in flight."""
+        if self.state is ReplicaState.STARTING:
+            return self._load_token
+        if self.state is ReplicaState.BUSY and self.inflight:
+            return self.inflight[0].request.token
+        return ""
+
     async def start(self) -> None:
         """Spawn the worker and wait for its Ready frame; raises ``StartFailed``."""
-        if self.spec.verify is not None:
-            problem = await asyncio.to_thread(self.spec.verify)
+        spec = self.spec
+        if spec.verify is not None:
+            problem = await asyncio.to_thread(spec.verify)
             if problem is not None:
                 raise StartFailed(CallError(problem, "LoadingError"))
+        if spec.load_token is not None:  # minted per start: a later one must not be expired
+            self._load_token = await asyncio.to_thread(spec.load_token)
+        if spec.gateway is not None:
+            self._channel = Channel(spec.gateway, self.identity)
         parent, child = socket.socketpair()
         try:
-            self._process = process = await WorkerProcess.spawn(self.spec, child.fileno())
+            self._process = process = await WorkerProcess.spawn(spec, child.fileno(), self._channel)
         except OSError as exc:
             parent.close()
+            self._discard()
             message = f"cannot start a worker: {exc}"
             raise StartFailed(CallError(message, "LoadingError")) from exc
         finally:
             child.close()
+            if self._channel is not None:
+                self._channel.spawned()
         if self.state is ReplicaState.GONE:  # stopped while spawning
             parent.close()
             process.kill()
@@ -125,7 +146,7 @@ class Replica(asyncio.Protocol):
         self._batch = protocol.runs_as_batch(self.batchable, len(calls))
         requests = [p.request for p in calls]
         rows = [
-            CallRow(p.id, r.content_type.value, r.stdout, len(r.body), r.token)
+            CallRow(p.id, r.content_type.value, r.stdout, len(r.body))
             for p, r in zip(calls, requests, strict=True)
         ]
         # the bodies go out as they are, not copied into one frame (an image is large)
@@ -173,6 +194,7 @@ class Replica(asyncio.Protocol):
         if frame.kind == Kind.RESULTS:
             self._results(frame)
         elif frame.kind == Kind.READY and not self._ready.done():
+            self._load_token = ""  # import and load() are over, and the owner's token with them
             self._ready.set_result(protocol.read_ready(frame.header))
         elif frame.kind == Kind.BYE:
             unstarted = list(self.inflight)
@@ -274,6 +296,8 @@ class Replica(asyncio.Protocol):
 
     def _discard(self, kill: bool = True) -> None:
         self.state = ReplicaState.GONE
+        if self._channel is not None:
+            self._channel.close()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None

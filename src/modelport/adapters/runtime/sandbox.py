@@ -42,7 +42,6 @@ ETC = (
 TOP_LEVEL = ("/bin", "/lib", "/lib32", "/lib64", "/libx32", "/sbin")  # symlinks into /usr or not
 DATA_CACHE = "/tmp/modelport-data"
 NOBODY = 65534
-CHANNEL_INSIDE = "/run/modelport"  # where the folder of the gateway's channel socket is seen
 
 
 def bubblewrap() -> str | None:
@@ -58,19 +57,15 @@ class Sandbox:
     uid: int = NOBODY  # used when the gateway runs as root
     tmp_bytes: int = 1 << 30  # the private /tmp's size (tmpfs: memory as it fills)
 
-    def wrap(
-        self, argv: list[str], *, reads: list[Path], cwd: Path, channel: Path | None = None
-    ) -> list[str]:
+    def wrap(self, argv: list[str], *, reads: list[Path], cwd: Path, isolated: bool) -> list[str]:
         """``argv`` run inside the sandbox, seeing ``reads`` (folders or files) read-only.
 
-        With a ``channel`` (the gateway's Unix socket) the sandbox has a network of its own,
-        empty but for loopback, and sees the socket's folder as ``/run/modelport``: the worker
-        reaches the gateway through it and nothing else (``network: isolated``)."""
+        ``isolated``: the sandbox has a network of its own, empty but for loopback
+        (``network: isolated``); the worker reaches the gateway through the channel it
+        inherits, a socket no network namespace stands in the way of."""
         out = [self.bwrap, "--die-with-parent", "--unshare-pid", "--unshare-ipc"]
-        if channel is not None:
-            out += ["--unshare-net", "--perms", "0755", "--dir", "/run"]
-            out += ["--ro-bind", str(channel.parent), CHANNEL_INSIDE]
-            out += ["--setenv", "MODELPORT_CHANNEL", f"{CHANNEL_INSIDE}/{channel.name}"]
+        if isolated:
+            out += ["--unshare-net"]
         out += ["--unshare-uts", "--unshare-cgroup-try", "--hostname", "worker"]
         out += ["--ro-bind", "/usr", "/usr"]
         for path in TOP_LEVEL:

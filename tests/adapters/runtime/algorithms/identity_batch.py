@@ -1,13 +1,13 @@
-import os
 import time
+
+from identity import whoami
 
 
 def apply(input):
-    return {"key": os.environ.get("ALGORITHMIA_API_KEY"), "batch": 1}
+    return {"who": whoami()["authorization"], "batch": 1}
 
 
 def apply_batch(inputs):
     time.sleep(0.01)  # long enough for concurrent calls to pile up
-    key = os.environ.get("ALGORITHMIA_API_KEY")
-    assert key == os.environ.get("MODELPORT_API_KEY")
-    return [{"key": key, "batch": len(inputs)} for _ in inputs]
+    who = whoami()["authorization"]
+    return [{"who": who, "batch": len(inputs)} for _ in inputs]

@@ -1,13 +1,13 @@
-import os
 import sys
+
+from identity import whoami
 
 
 def load():
-    # what load() saw, and whether the key is gone once load() has returned
-    return {"load_key": os.environ.get("MODELPORT_API_KEY")}
+    return {"load": whoami()["authorization"]}
 
 
 def apply(input, state):
     if input == "exit":
         sys.exit(3)
-    return {**state, "now": os.environ.get("MODELPORT_API_KEY")}
+    return {**state, "now": whoami()["authorization"]}
