@@ -13,12 +13,13 @@ import os
 import secrets
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from starlette.types import ASGIApp
 
 from modelport.adapters.blobs.disk import DiskBlobs
-from modelport.adapters.envs import UvEnvironments
+from modelport.adapters.envs import Confinement, UvEnvironments
 from modelport.adapters.runtime.cgroups import Cgroups
 from modelport.adapters.runtime.channel import Gateway
 from modelport.adapters.runtime.pool import LocalRunner
@@ -69,7 +70,10 @@ def create_platform(settings: Settings) -> Platform:
         gateway=Gateway(_loopback(settings.host), settings.port, accounts.channel_proof),
     )
     envs = UvEnvironments(
-        settings.envs_path, default_python=settings.python, find_links=settings.find_links
+        settings.envs_path,
+        default_python=settings.python,
+        find_links=settings.find_links,
+        confinement=_confinement(runner.sandbox),
     )
     registry = Registry(store)
     blobs = _file_blobs(settings, DiskBlobs(settings.blobs_path))
@@ -158,6 +162,17 @@ def _sandbox(settings: Settings) -> Sandbox | None:
         )
         return None
     return Sandbox(bwrap, tmp_bytes=settings.sandbox_tmp_bytes)
+
+
+def _confinement(sandbox: Sandbox | None) -> Confinement | None:
+    """Package builds in environment installs run in the workers' sandbox, with network."""
+    if sandbox is None:
+        return None
+
+    def wrap(argv: list[str], reads: list[Path], writes: list[Path]) -> list[str]:
+        return sandbox.wrap(argv, reads=reads, cwd=writes[0], isolated=False, writes=writes)
+
+    return Confinement(wrap, sandbox.uid if os.geteuid() == 0 else None)
 
 
 def _loopback(host: str) -> str:

@@ -52,15 +52,16 @@ def test_second_build_with_the_same_requirements_reuses_the_environment(
     live: Live, tmp_path: Path
 ) -> None:
     wheel = make_wheel(tmp_path)
-    requirements = {"requirements.txt": f"{wheel}\n"}
+    vendored = {f"vendor/{wheel.name}": wheel.read_bytes()}  # shipped in the source folder
+    requirements = {"requirements.txt": f"./vendor/{wheel.name}\n", **vendored}
     first = live.deploy("env_a", {**USES_TINY, **requirements})
     assert first["status"] == "succeeded", logs(live, "env_a", first["commit_sha"])
     assert "installing" in logs(live, "env_a", first["commit_sha"])
-    second = live.deploy("env_b", {**USES_TINY, **requirements})
+    second = live.deploy("env_a", {**USES_TINY, **requirements, "version.txt": "2"})
     assert second["status"] == "succeeded"
-    second_logs = logs(live, "env_b", second["commit_sha"])
+    second_logs = logs(live, "env_a", second["commit_sha"])
     assert "cached" in second_logs and "installing" not in second_logs
-    for name, build in [("env_a", first), ("env_b", second)]:
+    for name, build in [("env_a", first), ("env_a", second)]:
         r = live.http.post(f"/v1/algo/admin/{name}/{build['commit_sha']}", json={})
         assert r.json()["result"] == 42
 
@@ -68,7 +69,9 @@ def test_second_build_with_the_same_requirements_reuses_the_environment(
 @pytest.mark.parametrize(
     ("requirements", "expected"),
     [
-        ("/nonexistent/nothing-1.0-py3-none-any.whl\n", "environment install failed"),
+        ("./nothing-1.0-py3-none-any.whl\n", "is not in the source folder"),
+        ("/etc/passwd\n", "is outside the source folder"),
+        ("-r /etc/shadow\n", "options other than --index-url"),
         ("not a requirement ===\n", "environment install failed"),
     ],
 )

@@ -21,6 +21,7 @@ import pytest
 from tests.fixtures.server import Live
 from tests.http import algorithms
 from tests.sandbox.attacks import ATTACKER
+from tests.sandbox.hostile_package import hostile_sdist
 
 MARKER = "4242.5"  # `sleep 4242.5`: the orphan the timeout must take with it
 
@@ -171,3 +172,29 @@ def _processes_with(marker: str) -> list[int]:
         if marker.encode() in argv:
             found.append(int(entry.name))
     return found
+
+
+def test_a_package_built_from_source_builds_in_the_sandbox(live: Live, mallory: Attacker) -> None:
+    """A requirement built from source runs its build backend: code of the tenant's choosing,
+    which must see and change nothing of the server's."""
+    home = live.settings.home
+    marker = live.settings.envs_path / "planted.txt"  # beside every tenant's environments
+    files = {
+        "modelport.yaml": "name: builder\n",
+        "requirements.txt": "./vendor/probe-0.1.tar.gz\n",
+        "vendor/probe-0.1.tar.gz": hostile_sdist(home / "secret.key", home, marker),
+        "algorithm.py": "import probe\n\ndef apply(input):\n    return probe.FINDINGS\n",
+    }
+    build = live.deploy("builder", files, owner="mallory", client=mallory.client)
+    assert build["status"] == "succeeded", build
+    r = mallory.client.post(f"/v1/algo/mallory/builder/{build['commit_sha']}", json=0)
+    assert "result" in r.json(), r.text
+    findings = r.json()["result"]
+    assert findings["uid"] == (65534 if os.geteuid() == 0 else os.getuid()), findings
+    for attempt in ("secret", "write"):
+        assert findings[attempt].startswith("failed: "), findings
+    assert not marker.exists()
+    # the home folder it sees holds only the empty folders its mounts need
+    assert "secret.key" not in findings["home"] and "modelport.db" not in findings["home"]
+    (built,) = live.settings.envs_path.glob("*/lib/python*/site-packages/probe.py")
+    assert built.stat().st_uid == os.getuid()  # given back to the server once installed

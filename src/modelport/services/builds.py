@@ -15,11 +15,12 @@ from pathlib import Path
 
 import yaml
 
-from modelport.core.manifest import Manifest, parse_requirements
+from modelport.core.manifest import Manifest
 from modelport.core.model import Algorithm, Build, BuildStatus
 from modelport.core.ports import Blobs, Deployment, Environments, Runner, Store
 from modelport.core.sources import tree_hash
 from modelport.errors import BuildNotFound, InvalidInput, ModelportError
+from modelport.services.requirements import requirements_of
 from modelport.services.sources import read_archive, write_tree
 
 MANIFEST = "modelport.yaml"
@@ -39,20 +40,6 @@ def load_manifest(source_dir: Path) -> Manifest:
     except yaml.YAMLError as exc:
         raise InvalidInput(f"{MANIFEST} is not valid YAML: {exc}") from None
     return Manifest.from_mapping(data)
-
-
-def requirements_of(manifest: Manifest, source_dir: Path) -> tuple[str, ...]:
-    if manifest.requirements:
-        return manifest.requirements
-    name = manifest.requirements_file or "requirements.txt"
-    path = (source_dir / name).resolve()
-    if not path.is_relative_to(source_dir.resolve()):
-        raise InvalidInput(f"requirements file {name!r} is outside the source folder")
-    if not path.is_file():
-        if manifest.requirements_file:
-            raise InvalidInput(f"requirements file {name!r} not found")
-        return ()
-    return parse_requirements(path.read_text())
 
 
 class Builds:

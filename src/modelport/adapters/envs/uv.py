@@ -3,6 +3,15 @@
 The environment's folder is named by the hash of its inputs and marked ready only after
 every install step succeeded, so a crash mid-install never leaves a half environment that
 later builds would trust. A file lock serialises concurrent builds asking for the same set.
+
+Installing a wheel runs none of its code, but building a package from source runs its build
+backend, code of the tenant's choosing. With a ``Confinement`` (the workers' sandbox), wheels
+are installed first with ``--no-build``, from the shared cache; only if a requirement must be
+built is the install run again inside the sandbox, as its unprivileged uid, seeing nothing of
+the server but the environment being made and a scratch cache of its own, deleted after (a
+build cannot poison the shared cache other tenants' installs read). uv never reads a
+configuration file (``--no-config``): a tenant's ``uv.toml`` or ``pyproject.toml`` sets
+nothing.
 """
 
 from __future__ import annotations
@@ -13,15 +22,19 @@ import json
 import os
 import shutil
 import subprocess
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from uv import find_uv_bin
 
 from modelport.core.ports import Log
+from modelport.core.sources import folder_hash
 from modelport.errors import EnvironmentFailed
 
 _READY = ".modelport-ready"
+_NEEDS_BUILD = "Building source distributions is disabled"  # uv's words under --no-build
 # what an installer needs from the server's environment: paths, caches, TLS roots, proxies
 _PASSED = frozenset(
     {
@@ -40,6 +53,17 @@ _PASSED = frozenset(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class Confinement:
+    """Where package builds run: ``wrap(argv, reads, writes)`` is ``argv`` in a sandbox that
+    sees ``reads`` read-only and ``writes`` writable (with the network, for the index);
+    ``uid`` is who it runs as, when it changes (the gateway is root), so the folders it
+    writes are handed to that uid first and taken back after."""
+
+    wrap: Callable[[list[str], list[Path], list[Path]], list[str]]
+    uid: int | None = None
+
+
 class UvEnvironments:
     """``Environments`` port on uv.
 
@@ -54,15 +78,20 @@ class UvEnvironments:
         default_python: str,
         find_links: str | None = None,
         install_timeout: float = 1800.0,
+        confinement: Confinement | None = None,
     ) -> None:
         self._root = root
         self._default_python = default_python
         self._find_links = find_links
         self._timeout = install_timeout
         self._uv = find_uv_bin()
+        self._confinement = confinement
 
     def key(self, python: str | None, requirements: Sequence[str]) -> str:
-        spec = {"python": python or self._default_python, "requirements": sorted(requirements)}
+        """The hash of the interpreter and the requirements, files named by their content (a
+        wheel shipped in two builds' source folders makes one environment)."""
+        named = sorted(_content(r) for r in requirements)
+        spec = {"python": python or self._default_python, "requirements": named}
         return hashlib.sha1(json.dumps(spec).encode()).hexdigest()  # noqa: S324 - a cache key
 
     def ensure(self, python: str | None, requirements: Sequence[str], log: Log) -> Path:
@@ -89,36 +118,68 @@ class UvEnvironments:
 
     def _create(self, folder: Path, python: str, requirements: Sequence[str], log: Log) -> None:
         log(f"creating environment {folder.name[:12]} with python {python}")
-        self._run([self._uv, "venv", "--quiet", "--python", python, str(folder)], log)
+        venv = [self._uv, "venv", "--quiet", "--no-config", "--python", python, str(folder)]
+        self._check(self._run(venv), log)
         if not requirements:
             return
         log("installing " + " ".join(requirements))
         req_file = folder / "requirements.txt"
         req_file.write_text("\n".join(requirements) + "\n")
-        cmd = [
-            self._uv,
-            "pip",
-            "install",
-            "--python",
-            str(folder / "bin" / "python"),
-            "-r",
-            str(req_file),
-        ]
+        cmd = [self._uv, "pip", "install", "--no-config", "--python", str(folder / "bin/python")]
+        cmd += ["-r", str(req_file)]
         if self._find_links:
             cmd += ["--find-links", self._find_links]
-        self._run(cmd, log)
+        if self._confinement is None:  # no sandbox: builds run as the server (docs/security.md)
+            self._check(self._run(cmd), log)
+            return
+        done = self._run([*cmd, "--no-build"])  # wheels only: no package's code runs
+        if done.returncode != 0 and _NEEDS_BUILD in done.stderr:
+            log("a requirement is built from source: installing in the sandbox")
+            done = self._confined(self._confinement, cmd, folder, requirements)
+        self._check(done, log)
 
-    def _run(self, cmd: list[str], log: Log) -> None:
+    def _confined(
+        self, confinement: Confinement, cmd: list[str], folder: Path, requirements: Sequence[str]
+    ) -> subprocess.CompletedProcess[str]:
+        """``cmd`` in the sandbox, writing only ``folder`` and a scratch cache of its own."""
+        scratch = Path(tempfile.mkdtemp(prefix=".build-", dir=self._root))
+        reads = [Path(self._uv), Path(os.path.realpath(folder / "bin/python")).parent.parent]
+        reads += [Path(r) for r in requirements if Path(r).is_absolute()]  # the build's files
+        if self._find_links and Path(self._find_links).is_dir():
+            reads.append(Path(self._find_links))
+        try:
+            if confinement.uid is not None:
+                _chown_tree(folder, confinement.uid)
+                os.chown(scratch, confinement.uid, confinement.uid)
+            argv = confinement.wrap(cmd, reads, [folder, scratch])
+            return self._run(argv, {"UV_CACHE_DIR": str(scratch / "cache")})
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+            if confinement.uid is not None:
+                _chown_tree(folder, os.getuid())  # read-only to every worker from now on
+
+    def _run(
+        self, cmd: list[str], extra: dict[str, str] | None = None
+    ) -> subprocess.CompletedProcess[str]:
         env = {k: v for k, v in os.environ.items() if k in _PASSED or k.startswith("UV_")}
         env.setdefault("UV_PYTHON_DOWNLOADS", "never")
+        env.update(extra or {})
         try:
-            proc = subprocess.run(
-                cmd, env=env, capture_output=True, text=True, timeout=self._timeout, check=False
+            return subprocess.run(
+                cmd,
+                env=env,
+                cwd=self._root,
+                capture_output=True,
+                text=True,
+                timeout=self._timeout,
+                check=False,
             )
         except subprocess.TimeoutExpired:
             raise EnvironmentFailed(
                 f"environment install timed out after {self._timeout:.0f} s"
             ) from None
+
+    def _check(self, proc: subprocess.CompletedProcess[str], log: Log) -> None:
         for line in (proc.stdout + proc.stderr).splitlines():
             log(line)
         if proc.returncode != 0:
@@ -126,3 +187,26 @@ class UvEnvironments:
             raise EnvironmentFailed(
                 "environment install failed: " + (" | ".join(tail) or f"exit {proc.returncode}")
             )
+
+
+def _content(requirement: str) -> str:
+    """A requirement as the environment's key sees it: a file (an absolute path, as checked
+    requirements name the build's own files) by its content's hash, the rest as written."""
+    path = Path(requirement)
+    if not path.is_absolute():
+        return requirement
+    if path.is_dir():
+        return f"folder:{folder_hash(path)}:{path.name}"
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        while chunk := file.read(1 << 20):
+            digest.update(chunk)
+    return f"file:{digest.hexdigest()}:{path.name}"  # the name: uv reads a wheel's tags in it
+
+
+def _chown_tree(folder: Path, uid: int) -> None:
+    """Give ``folder`` and all in it to ``uid`` (links themselves, not what they point to)."""
+    os.lchown(folder, uid, uid)
+    for root, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            os.lchown(os.path.join(root, name), uid, uid)

@@ -57,8 +57,17 @@ class Sandbox:
     uid: int = NOBODY  # used when the gateway runs as root
     tmp_bytes: int = 1 << 30  # the private /tmp's size (tmpfs: memory as it fills)
 
-    def wrap(self, argv: list[str], *, reads: list[Path], cwd: Path, isolated: bool) -> list[str]:
-        """``argv`` run inside the sandbox, seeing ``reads`` (folders or files) read-only.
+    def wrap(
+        self,
+        argv: list[str],
+        *,
+        reads: list[Path],
+        cwd: Path,
+        isolated: bool,
+        writes: list[Path] | None = None,
+    ) -> list[str]:
+        """``argv`` run inside the sandbox, seeing ``reads`` (folders or files) read-only and
+        ``writes`` (folders) writable.
 
         ``isolated``: the sandbox has a network of its own, empty but for loopback
         (``network: isolated``); the worker reaches the gateway through the channel it
@@ -78,10 +87,13 @@ class Sandbox:
             out += ["--size", str(self.tmp_bytes), "--perms", "1777", "--tmpfs", tmp]
         # after /tmp, since a build may be under it
         binds = [p for p in ETC if os.path.exists(p)] + list(dict.fromkeys(str(p) for p in reads))
-        for folder in _parents(binds):  # bubblewrap would make them 0700, closed to nobody
+        writable = [str(w) for w in writes or []]
+        for folder in _parents(binds + writable):  # bubblewrap would make them 0700
             out += ["--perms", "0755", "--dir", folder]
         for path in binds:
             out += ["--ro-bind", path, path]
+        for path in writable:
+            out += ["--bind", path, path]
         out += ["--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp"]
         out += ["--setenv", "MODELPORT_DATA_CACHE", DATA_CACHE]
         out += ["--chdir", str(cwd)]
