@@ -27,6 +27,7 @@ from modelport.adapters.runtime.sandbox import Sandbox, bubblewrap
 from modelport.adapters.store.migrate import upgrade
 from modelport.adapters.store.sql import SqlStore
 from modelport.config import Settings
+from modelport.core.limits import Budget
 from modelport.core.metrics import Metrics
 from modelport.core.ports import Blobs, Deployment
 from modelport.errors import InvalidInput
@@ -116,6 +117,7 @@ def create_platform(settings: Settings) -> Platform:
         base_url=settings.base_url,
         max_body_bytes=settings.max_body_bytes,
         body_timeout=settings.body_timeout,
+        bodies=Budget(settings.max_buffered_bytes),
         image_loader=_image_loader(),
     )
 

@@ -33,6 +33,7 @@ class Settings(BaseSettings):
     find_links: str | None = None  # extra wheel folder for environment installs
     max_body_bytes: int = 10 * 2**20
     body_timeout: float = 30.0  # seconds a request body may stall before 408
+    max_buffered_bytes: int = 2**30  # request bodies being read at once, all together (503)
     max_file_bytes: int = 5 * 2**30  # one data file
     quota_bytes: int = 100 * 2**30  # data stored per account
     s3_bucket: str | None = None  # store files in S3 instead of blobs_dir

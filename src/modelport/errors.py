@@ -102,7 +102,8 @@ class StorageError(ModelportError):
 
 
 class Busy(ModelportError):
-    """The build's queue is full; retry later."""
+    """The server cannot take this now (a build's queue is full, too many request bodies are
+    being read at once); retry later."""
 
     code = "busy"
 

@@ -1,4 +1,5 @@
-"""A client that stops sending its body is answered 408 and lets go of the server."""
+"""A client that stops sending its body is answered 408 and lets go of the server; many slow
+bodies together hold no more than MODELPORT_MAX_BUFFERED_BYTES."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from tests.fixtures.server import Live, free_port, serving
 @pytest.fixture(scope="module")
 def strict(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     home = tmp_path_factory.mktemp("strict")
-    with serving(Settings(home=home, port=free_port(), body_timeout=1.0)) as live:
+    settings = Settings(home=home, port=free_port(), body_timeout=1.0, max_buffered_bytes=2**20)
+    with serving(settings) as live:
         yield live
 
 
@@ -54,3 +56,39 @@ def test_a_slow_but_steady_body_is_read(strict: Live) -> None:
             sock.sendall(body[i : i + 6])
         answer = sock.recv(65536).decode(errors="replace")
     assert answer.startswith("HTTP/1.1 200"), answer
+
+
+def begin(live: Live, path: str, sent: int, declared: int) -> socket.socket:
+    """A request whose body has ``sent`` of its ``declared`` bytes so far."""
+    sock = socket.create_connection(("127.0.0.1", live.settings.port), timeout=20)
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Simple {live.key}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {declared}\r\n\r\n"
+    )
+    sock.sendall(head.encode() + b" " * sent)
+    return sock
+
+
+@pytest.mark.parametrize("path", ["/v1/algo/admin/anything", "/v1/algorithms/admin"])
+def test_bodies_read_at_once_hold_no_more_than_the_budget(strict: Live, path: str) -> None:
+    """Three bodies of 400 KiB so far, in a budget of 1 MiB: the third is answered 503 at
+    once, the others wait; once they are gone, a new body is read again."""
+    slow = [begin(strict, path, 400 * 1024, 2 * 400 * 1024) for _ in range(2)]
+    try:
+        time.sleep(0.3)  # both are being read, holding 800 KiB
+        with begin(strict, path, 400 * 1024, 2 * 400 * 1024) as third:
+            answer = third.recv(65536).decode(errors="replace")
+        assert answer.startswith("HTTP/1.1 503"), answer
+        assert "Retry-After" in answer or "retry-after" in answer
+        assert "MODELPORT_MAX_BUFFERED_BYTES" in answer
+    finally:
+        for sock in slow:
+            sock.close()
+    deadline = time.monotonic() + 5
+    while strict.platform.bodies.used and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert strict.platform.bodies.used == 0  # given back when the clients went away
+    name = f'{{"name": "after{len(path)}"}}'.encode()
+    r = strict.http.post("/v1/algorithms/admin", content=name + b" " * 600_000,
+                         headers={"Content-Type": "application/json"})  # fmt: skip
+    assert r.status_code == 200, r.text

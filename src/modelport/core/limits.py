@@ -1,4 +1,5 @@
-"""Rate limits: a token bucket per client, pure bookkeeping on an injected clock.
+"""Limits: a token bucket per client (pure bookkeeping on an injected clock), and a budget of
+bytes held at once across requests.
 
 >>> now = [0.0]
 >>> limit = RateLimit(per_minute=2, burst=2, clock=lambda: now[0])
@@ -15,7 +16,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from modelport.errors import Busy
 
 
 class RateLimit:
@@ -60,3 +64,32 @@ class RateLimit:
 
     def _wait_for(self, tokens: float) -> float:
         return (1.0 - tokens) / self._rate if self._rate else float("inf")
+
+
+class Budget:
+    """``with budget.holding() as take: take(len(chunk))`` for each chunk of one body; what
+    it took is given back when the block ends. ``take`` raises ``Busy`` (503, retry) when
+    the bytes held by every body being read would pass ``limit``, so many slow, large uploads
+    together cannot hold the server's memory."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.used = limit, 0
+
+    @contextmanager
+    def holding(self) -> Iterator[Callable[[int], None]]:
+        held = 0
+
+        def take(size: int) -> None:
+            nonlocal held
+            if self.used + size > self.limit:
+                raise Busy(
+                    f"the server is reading {self.limit // 2**20} MiB of request bodies at"
+                    " once, its limit (MODELPORT_MAX_BUFFERED_BYTES): retry shortly"
+                )
+            self.used += size
+            held += size
+
+        try:
+            yield take
+        finally:
+            self.used -= held

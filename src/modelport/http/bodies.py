@@ -10,6 +10,7 @@ from starlette.requests import Request
 
 from modelport.core.calls import ContentType
 from modelport.errors import InvalidInput, InvalidJSON, PayloadTooLarge, UnsupportedContentType
+from modelport.services.platform import Platform
 
 TYPES = {
     "application/json": ContentType.JSON,
@@ -36,17 +37,21 @@ def unsupported(media: str | None) -> UnsupportedContentType:
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The whole body, refusing anything over ``limit`` bytes before reading it all."""
+    """The whole body, refusing anything over ``limit`` bytes before reading it all, and
+    counted against the bytes all bodies being read may hold (``Platform.bodies``)."""
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large(limit)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large(limit)
-        chunks.append(chunk)
+    platform: Platform = request.app.state.platform
+    with platform.bodies.holding() as take:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise too_large(limit)
+            take(len(chunk))
+            chunks.append(chunk)
     return b"".join(chunks)
 
 

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 from starlette.types import Receive, Scope, Send
 
 from modelport.core.calls import PROOF_HEADER, CallResult, ContentType
+from modelport.core.limits import Budget
 from modelport.errors import InvalidInput, ModelportError
 from modelport.http import overlays
 from modelport.http.auth import CSRF_HEADER, SESSION_COOKIE, authenticate_on_loop, cookie
@@ -108,7 +109,7 @@ async def _call(platform: Platform, match: re.Match[str], scope: Scope, receive:
     limit = platform.max_body_bytes
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise too_large(limit)
-    body = await _body(receive, limit)
+    body = await _body(receive, limit, platform.bodies)
     if content_type == ContentType.JSON:
         check_json(body)
     elif media == "multipart/form-data":
@@ -176,20 +177,22 @@ async def _disconnected(receive: Receive) -> bool:
     return str(message["type"]) == "http.disconnect"
 
 
-async def _body(receive: Receive, limit: int) -> bytes:
+async def _body(receive: Receive, limit: int, budget: Budget) -> bytes:
     chunks: list[bytes] = []
     size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            raise InvalidInput("the client disconnected before sending the whole body")
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            raise too_large(limit)
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            return b"".join(chunks)
+    with budget.holding() as take:  # the bytes of every body being read, together
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise InvalidInput("the client disconnected before sending the whole body")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise too_large(limit)
+            take(len(chunk))
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
 
 
 def envelope(result: CallResult) -> bytes:

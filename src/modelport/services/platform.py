@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from modelport.core.limits import Budget
 from modelport.core.metrics import Metrics
 from modelport.core.ports import Runner, Store
 from modelport.services.accounts import Accounts
@@ -33,6 +34,7 @@ class Platform:
     base_url: str
     max_body_bytes: int
     body_timeout: float = 30.0  # seconds a request body may stall between two chunks
+    bodies: Budget = field(default_factory=lambda: Budget(2**30))  # read at once, in bytes
     # decodes any image input form (``modelport.vision.load_image``), for drawn results
     image_loader: Callable[[object], Any] | None = None
 
