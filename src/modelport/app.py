@@ -68,6 +68,7 @@ def create_platform(settings: Settings) -> Platform:
         processes=settings.worker_processes,
         max_result_bytes=settings.max_result_bytes,
         max_stdout_chars=settings.max_stdout_chars,
+        max_log_bytes=settings.max_log_bytes,
         gateway=Gateway(_loopback(settings.host), settings.port, accounts.channel_proof),
     )
     envs = UvEnvironments(

@@ -1,8 +1,11 @@
-"""What a worker may send back is bounded: results and captured output, and raw frames."""
+"""What a worker may send back is bounded: results and captured output, raw frames, and what
+it prints to its log."""
 
 from __future__ import annotations
 
+import asyncio
 import time
+from pathlib import Path
 
 from modelport.adapters.runtime.pool import LocalRunner
 from tests.adapters.runtime.harness import deployment, request, run, value
@@ -42,3 +45,29 @@ def test_a_forged_frame_is_refused_before_it_is_read() -> None:
         assert value(await runner.call(build, request({"size": 3}))) == "xxx"  # a new worker
 
     run(body, max_result_bytes=1000, max_stdout_chars=100)
+
+
+def test_a_worker_log_is_capped_with_one_rotation(tmp_path: Path) -> None:
+    """A build's workers print 48 MiB in all into a log capped at 1 MiB: at most the log and
+    one rotated file stay, each within the cap, and the latest output is in them."""
+
+    async def body(runner: LocalRunner) -> None:
+        build = deployment("big_output.py:apply", replicas=2)
+        calls = [runner.call(build, request({"print": 4 << 20})) for _ in range(12)]
+        assert all(r.error is None for r in await asyncio.gather(*calls))
+        assert value(await runner.call(build, request({"print": 5, "size": 1}))) == "x"
+
+    run(body, log_dir=tmp_path, max_log_bytes=2**20)
+    logs = sorted(tmp_path.iterdir())
+    assert [p.name.endswith((".log", ".log.1")) for p in logs] == [True, True]
+    assert all(p.stat().st_size <= 2**20 for p in logs), [p.stat().st_size for p in logs]
+    assert logs[0].read_bytes().endswith(b"yyyyy\n")  # the last call's output, kept
+
+
+def test_an_import_check_keeps_the_end_of_what_it_printed() -> None:
+    async def body(runner: LocalRunner) -> None:
+        check = runner.check(deployment("prints_on_import.py:apply"))
+        assert check.ok
+        assert len(check.log) <= 2**20 and check.log.endswith("the last line\n")
+
+    run(body)

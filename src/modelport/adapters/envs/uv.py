@@ -23,9 +23,11 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from uv import find_uv_bin
 
@@ -35,6 +37,7 @@ from modelport.errors import EnvironmentFailed
 
 _READY = ".modelport-ready"
 _NEEDS_BUILD = "Building source distributions is disabled"  # uv's words under --no-build
+OUTPUT_LIMIT = 2**20  # of an install's output, kept for the build log
 # what an installer needs from the server's environment: paths, caches, TLS roots, proxies
 _PASSED = frozenset(
     {
@@ -133,14 +136,14 @@ class UvEnvironments:
             self._check(self._run(cmd), log)
             return
         done = self._run([*cmd, "--no-build"])  # wheels only: no package's code runs
-        if done.returncode != 0 and _NEEDS_BUILD in done.stderr:
+        if done.code != 0 and _NEEDS_BUILD in done.output:
             log("a requirement is built from source: installing in the sandbox")
             done = self._confined(self._confinement, cmd, folder, requirements)
         self._check(done, log)
 
     def _confined(
         self, confinement: Confinement, cmd: list[str], folder: Path, requirements: Sequence[str]
-    ) -> subprocess.CompletedProcess[str]:
+    ) -> Ran:
         """``cmd`` in the sandbox, writing only ``folder`` and a scratch cache of its own."""
         scratch = Path(tempfile.mkdtemp(prefix=".build-", dir=self._root))
         reads = [Path(self._uv), Path(os.path.realpath(folder / "bin/python")).parent.parent]
@@ -158,35 +161,57 @@ class UvEnvironments:
             if confinement.uid is not None:
                 _chown_tree(folder, os.getuid())  # read-only to every worker from now on
 
-    def _run(
-        self, cmd: list[str], extra: dict[str, str] | None = None
-    ) -> subprocess.CompletedProcess[str]:
+    def _run(self, cmd: list[str], extra: dict[str, str] | None = None) -> Ran:
+        """``cmd``'s exit code and the end of its output (``OUTPUT_LIMIT``): a package build
+        that prints without end costs the server nothing."""
         env = {k: v for k, v in os.environ.items() if k in _PASSED or k.startswith("UV_")}
         env.setdefault("UV_PYTHON_DOWNLOADS", "never")
         env.update(extra or {})
-        try:
-            return subprocess.run(
-                cmd,
-                env=env,
-                cwd=self._root,
-                capture_output=True,
-                text=True,
-                timeout=self._timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise EnvironmentFailed(
-                f"environment install timed out after {self._timeout:.0f} s"
-            ) from None
+        proc = subprocess.Popen(
+            cmd,
+            env=env,
+            cwd=self._root,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        expired = threading.Event()
 
-    def _check(self, proc: subprocess.CompletedProcess[str], log: Log) -> None:
-        for line in (proc.stdout + proc.stderr).splitlines():
+        def expire() -> None:
+            expired.set()
+            proc.kill()
+
+        timer = threading.Timer(self._timeout, expire)
+        timer.start()
+        kept = bytearray()
+        try:
+            assert proc.stdout is not None
+            while chunk := os.read(proc.stdout.fileno(), 1 << 16):
+                kept += chunk
+                if len(kept) > 2 * OUTPUT_LIMIT:
+                    del kept[:-OUTPUT_LIMIT]
+            code = proc.wait()
+        finally:
+            timer.cancel()
+            if proc.stdout is not None:
+                proc.stdout.close()
+        if expired.is_set():
+            raise EnvironmentFailed(f"environment install timed out after {self._timeout:.0f} s")
+        return Ran(code, kept[-OUTPUT_LIMIT:].decode("utf-8", "replace"))
+
+    def _check(self, ran: Ran, log: Log) -> None:
+        for line in ran.output.splitlines():
             log(line)
-        if proc.returncode != 0:
-            tail = (proc.stderr or proc.stdout).strip().splitlines()[-5:]
+        if ran.code != 0:
+            tail = ran.output.strip().splitlines()[-5:]
             raise EnvironmentFailed(
-                "environment install failed: " + (" | ".join(tail) or f"exit {proc.returncode}")
+                "environment install failed: " + (" | ".join(tail) or f"exit {ran.code}")
             )
+
+
+class Ran(NamedTuple):
+    code: int
+    output: str  # stdout and stderr together, its end
 
 
 def _content(requirement: str) -> str:

@@ -17,6 +17,7 @@ import modelport.worker
 from modelport.adapters.runtime.cgroups import Cgroups, Group
 from modelport.adapters.runtime.channel import Channel, Gateway
 from modelport.adapters.runtime.dispatcher import Dispatcher
+from modelport.adapters.runtime.logs import WorkerLog, read_tail
 from modelport.adapters.runtime.process import WorkerSpec, describe_exit
 from modelport.adapters.runtime.sandbox import Sandbox, exit_status, python_prefix
 from modelport.core.calls import CallRequest, CallResult
@@ -26,6 +27,7 @@ from modelport.core.sources import folder_hash
 WORKER = Path(modelport.worker.__file__).resolve().parent  # run as ``python -s WORKER``
 SDK = WORKER.parent / "sdk"  # what ``import modelport`` finds in a worker
 _PASSED = ("PATH", "HOME", "LANG")  # all a worker gets from the gateway's own environment
+CHECK_OUTPUT = 2**20  # bytes of what an import check prints kept for the build's log (its end)
 T = TypeVar("T")
 
 
@@ -53,6 +55,7 @@ class LocalRunner:
         max_result_bytes: int = 64 * 2**20,
         max_stdout_chars: int = 2**20,
         gateway: Gateway | None = None,
+        max_log_bytes: int = 16 * 2**20,
     ) -> None:
         self.idle_ttl, self.start_timeout = worker_idle_ttl, worker_start_timeout
         self.threads, self.log_dir, self.stop_grace = worker_threads, log_dir, stop_grace
@@ -61,6 +64,8 @@ class LocalRunner:
         self.sandbox, self.cgroups, self.processes = sandbox, cgroups, processes
         self.max_result, self.max_stdout = max_result_bytes, max_stdout_chars
         self.gateway = gateway  # where workers' channels lead (``channel.py``); None: nowhere
+        self.max_log = max_log_bytes
+        self._logs: dict[str, WorkerLog] = {}  # by build: its workers share one, and its cap
         self._dispatchers: dict[str, Dispatcher] = {}
         self._reaper: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None  # workers talk to one loop
@@ -111,11 +116,15 @@ class LocalRunner:
             return None
         return lambda: cgroups.make(memory, self.processes)
 
-    def _log(self, deployment: Deployment) -> Path | None:
+    def _log(self, deployment: Deployment) -> WorkerLog | None:
         if self.log_dir is None:
             return None
-        self.log_dir.mkdir(parents=True, exist_ok=True)
-        return self.log_dir / f"{re.sub(r'[^A-Za-z0-9._-]+', '_', deployment.key)}.log"
+        log = self._logs.get(deployment.key)
+        if log is None:
+            self.log_dir.mkdir(parents=True, exist_ok=True)
+            name = f"{re.sub(r'[^A-Za-z0-9._-]+', '_', deployment.key)}.log"
+            log = self._logs[deployment.key] = WorkerLog(self.log_dir / name, self.max_log)
+        return log
 
     def check(self, deployment: Deployment) -> CheckResult:
         """Import the entrypoint in a real worker, without running ``load()``; the import
@@ -147,8 +156,15 @@ class LocalRunner:
         finally:
             if channel is not None:
                 channel.spawned()
+        assert process.stdout is not None and process.stderr is not None
+        # what the import prints is kept up to the log's cap, its end: no output is too much
+        outputs = asyncio.gather(
+            read_tail(process.stdout, 2**16),
+            read_tail(process.stderr, min(self.max_log, CHECK_OUTPUT)),
+            process.wait(),
+        )
         try:
-            stdout, stderr = await asyncio.wait_for(process.communicate(), self.start_timeout)
+            stdout, stderr, _ = await asyncio.wait_for(outputs, self.start_timeout)
         except TimeoutError:
             process.kill()  # bubblewrap's --die-with-parent takes the rest
             await process.wait()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from modelport.adapters.runtime.cgroups import Group
 from modelport.adapters.runtime.channel import Channel, Gateway
+from modelport.adapters.runtime.logs import WorkerLog, drain
 from modelport.adapters.runtime.sandbox import exit_status
 
 
@@ -24,7 +25,7 @@ class WorkerSpec:
     argv: list[str]  # interpreter, worker package and its options, less ``--fd``/``--channel``
     env: dict[str, str]
     cwd: Path
-    log: Path | None  # appended to; None: the gateway's stderr
+    log: WorkerLog | None  # what the workers print; None: the gateway's stderr
     start_timeout: float  # seconds until the Ready frame
     stop_grace: float  # seconds between the Shutdown frame and SIGKILL
     sandboxed: bool = False  # started through bubblewrap (``sandbox.py``)
@@ -53,12 +54,17 @@ class WorkerProcess:
     def __init__(
         self,
         proc: asyncio.subprocess.Process,
-        log: Path | None,
+        log: WorkerLog | None,
         sandboxed: bool = False,
         group: Group | None = None,
     ) -> None:
         self._proc, self._log, self._sandboxed, self._group = proc, log, sandboxed, group
         self.exited: asyncio.Future[int] = asyncio.ensure_future(self._wait())
+        # the output pipe, drained until every process holding it is gone (the exit code
+        # does not wait for that: a process the worker left behind may hold it longer)
+        self._drain = None
+        if log is not None and proc.stdout is not None:
+            self._drain = asyncio.ensure_future(drain(proc.stdout, log))
 
     async def _wait(self) -> int:
         code = await self._proc.wait()
@@ -76,14 +82,13 @@ class WorkerProcess:
             argv += ["--channel", str(channel.child.fileno())]
             fds.append(channel.child.fileno())
             env = {**env, **channel.env()}
-        log = open(spec.log, "ab") if spec.log else None  # noqa: SIM115
         try:
             proc = await asyncio.create_subprocess_exec(
                 *(group.join(argv) if group is not None else argv),
                 pass_fds=fds,
                 stdin=subprocess.DEVNULL,
-                stdout=log or 2,
-                stderr=log or 2,
+                stdout=subprocess.PIPE if spec.log else 2,
+                stderr=subprocess.STDOUT if spec.log else 2,
                 env=env,
                 cwd=spec.cwd,
                 start_new_session=True,  # a Ctrl-C in the gateway's terminal is not for them
@@ -92,9 +97,6 @@ class WorkerProcess:
             if group is not None:
                 group.remove()
             raise
-        finally:
-            if log:
-                log.close()
         return cls(proc, spec.log, spec.sandboxed, group)
 
     def kill(self) -> None:
@@ -104,13 +106,12 @@ class WorkerProcess:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(self._proc.pid, signal.SIGKILL)
 
-    def log_tail(self, limit: int = 4000) -> str:
-        """The end of the worker log, for errors that happen before any call could run."""
+    async def log_tail(self, limit: int = 4000) -> str:
+        """The end of the worker log, for errors that happen before any call could run: what
+        the worker printed up to its exit, if it has ended."""
         if self._log is None:
             return ""
-        try:
-            with open(self._log, "rb") as log:
-                log.seek(max(0, log.seek(0, os.SEEK_END) - limit))
-                return log.read().decode("utf-8", "replace")
-        except OSError:
-            return ""
+        if self._drain is not None and self._proc.returncode is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._drain), 1.0)
+        return self._log.tail(limit)

@@ -129,12 +129,14 @@ class Replica(asyncio.Protocol):
             self._discard()
             limit = self.spec.start_timeout
             message = f"the worker did not become ready within {limit} s"
-            raise StartFailed(CallError(message, "LoadingError", process.log_tail())) from None
+            raise StartFailed(
+                CallError(message, "LoadingError", await process.log_tail())
+            ) from None
         if ready is None:  # the connection closed first: stopped, or died while starting
             self._discard()
             what = describe_exit(await process.exited)
             message = f"the worker {what} while starting (see the worker log)"
-            raise StartFailed(CallError(message, "LoadingError", process.log_tail()))
+            raise StartFailed(CallError(message, "LoadingError", await process.log_tail()))
         self.batchable = ready.batchable
         self._idle()
 
