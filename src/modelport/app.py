@@ -69,6 +69,7 @@ def create_platform(settings: Settings) -> Platform:
         max_result_bytes=settings.max_result_bytes,
         max_stdout_chars=settings.max_stdout_chars,
         max_log_bytes=settings.max_log_bytes,
+        allow_network=settings.allow_network,
         gateway=Gateway(_loopback(settings.host), settings.port, accounts.channel_proof),
     )
     envs = UvEnvironments(
@@ -79,7 +80,14 @@ def create_platform(settings: Settings) -> Platform:
     )
     registry = Registry(store)
     blobs = _file_blobs(settings, DiskBlobs(settings.blobs_path))
-    builds = Builds(store, blobs, envs, runner, workdir=settings.builds_path)
+    builds = Builds(
+        store,
+        blobs,
+        envs,
+        runner,
+        workdir=settings.builds_path,
+        allow_network=settings.allow_network,
+    )
     builds.fail_interrupted()
     metrics = Metrics()
     metrics.gauge(

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     max_stdout_chars: int = 2**20  # one call's captured output (?stdout=true)
     max_log_bytes: int = 16 * 2**20  # a build's worker log (and one rotated file), its check's
     allow_private_urls: bool = False  # let image URLs reach private/loopback addresses
+    allow_network: bool = True  # builds may ask for network: full (off: every worker isolated)
     demo_calls_per_minute: float = 30.0  # per client address, on public demo pages
     cache_ttl: float = 2.0  # seconds a resolved version, key, session or shared demo stays cached
 

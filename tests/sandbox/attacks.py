@@ -104,6 +104,25 @@ def api(_):  # the way the platform provides: MODELPORT_API, through the channel
         return r.read().decode()
 
 
+def fill_tmp(_):  # until the disk is full: /tmp is a tmpfs, capped and charged to the worker
+    written = 0
+    with open("/tmp/filler", "wb") as f:
+        while True:
+            f.write(b"x" * (1 << 20))
+            written += 1
+
+
+def big_result(megabytes):  # past MODELPORT_MAX_RESULT_BYTES
+    return "x" * (megabytes << 20)
+
+
+def flood(megabytes):  # printed, not captured: into the build's log
+    block = "y" * (1 << 20)
+    for _ in range(megabytes):
+        print(block)
+    return megabytes
+
+
 def whoami(_):
     return {"uid": os.getuid(), "pid": os.getpid(), "processes": len(
         [p for p in os.listdir("/proc") if p.isdigit()]
@@ -114,6 +133,7 @@ ATTACKS = {
     "read": read, "listdir": listdir, "write": write, "signal": signal_pid,
     "orphan": orphan, "whoami": whoami, "plant": plant, "tamper": tamper, "infect": infect,
     "shm": shm, "children": children, "fork_bomb": fork_bomb, "connect": connect, "api": api,
+    "fill_tmp": fill_tmp, "big_result": big_result, "flood": flood,
 }
 """,
 }

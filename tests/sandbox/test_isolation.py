@@ -198,3 +198,36 @@ def test_a_package_built_from_source_builds_in_the_sandbox(live: Live, mallory: 
     assert "secret.key" not in findings["home"] and "modelport.db" not in findings["home"]
     (built,) = live.settings.envs_path.glob("*/lib/python*/site-packages/probe.py")
     assert built.stat().st_uid == os.getuid()  # given back to the server once installed
+
+
+def test_filling_tmp_ends_at_its_cap_and_the_next_call_goes_on(limited: Attacker) -> None:
+    why = failed(attack(limited, "fill_tmp"))  # tmpfs: charged to the worker's 256 MiB
+    assert "No space left" in why or "SIGKILL" in why or "-9" in why, why
+    assert attack(limited, "whoami")["result"]["ok"] is True
+
+
+def test_a_result_over_the_limit_is_refused_and_costs_the_gateway_nothing(
+    live: Live, mallory: Attacker
+) -> None:
+    files = {"modelport.yaml": "name: bigger\nmemory: 1GiB\n", **ATTACKER}
+    sha = live.deploy("bigger", files, owner="mallory", client=mallory.client)["commit_sha"]
+    limit = live.settings.max_result_bytes >> 20
+    before = _rss(os.getpid())
+    r = mallory.client.post(
+        f"/v1/algo/mallory/bigger/{sha}", json={"attack": "big_result", "arg": limit + 16}
+    )
+    assert r.json()["error"]["error_type"] == "ResultTooLarge", r.text[:300]
+    assert _rss(os.getpid()) - before < 32 << 20  # the result never reached the gateway
+
+
+def test_printing_without_end_fills_only_the_capped_log(live: Live, mallory: Attacker) -> None:
+    assert attack(mallory, "flood", 48)["result"] == {"ok": True, "got": 48}
+    logs = list((live.settings.home / "logs").glob("mallory_attacker*"))
+    assert logs and all(p.stat().st_size <= live.settings.max_log_bytes for p in logs), logs
+
+
+def _rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) << 10
+    return 0

@@ -52,11 +52,13 @@ class Builds:
         *,
         workdir: Path,
         max_source_bytes: int = 200 * 2**20,
+        allow_network: bool = True,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._store, self._blobs, self._envs, self._runner = store, blobs, envs, runner
         self._workdir = workdir
         self._max_source = max_source_bytes
+        self._allow_network = allow_network  # whether a build may ask for network: full
         self._clock = clock
         self._executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="build")
         self._deployments: dict[str, Deployment] = {}
@@ -94,6 +96,12 @@ class Builds:
             parsed = load_manifest(source)
             manifest = _manifest_record(parsed, source)
             log(f"manifest: {parsed.name}, entrypoint {parsed.entrypoint}")
+            if parsed.network == "full" and not self._allow_network:
+                raise InvalidInput(
+                    "network: full is not allowed on this server (MODELPORT_ALLOW_NETWORK is"
+                    " off): use network: isolated, which still reaches data:// files and other"
+                    " algorithms"
+                )
             requirements = requirements_of(parsed, source)
             env_hash = self._envs.key(parsed.python, requirements)
             python = self._envs.ensure(parsed.python, requirements, log)

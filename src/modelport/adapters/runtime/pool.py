@@ -56,6 +56,7 @@ class LocalRunner:
         max_stdout_chars: int = 2**20,
         gateway: Gateway | None = None,
         max_log_bytes: int = 16 * 2**20,
+        allow_network: bool = True,
     ) -> None:
         self.idle_ttl, self.start_timeout = worker_idle_ttl, worker_start_timeout
         self.threads, self.log_dir, self.stop_grace = worker_threads, log_dir, stop_grace
@@ -65,6 +66,7 @@ class LocalRunner:
         self.max_result, self.max_stdout = max_result_bytes, max_stdout_chars
         self.gateway = gateway  # where workers' channels lead (``channel.py``); None: nowhere
         self.max_log = max_log_bytes
+        self.allow_network = allow_network  # off: builds made before it was set run isolated too
         self._logs: dict[str, WorkerLog] = {}  # by build: its workers share one, and its cap
         self._dispatchers: dict[str, Dispatcher] = {}
         self._reaper: asyncio.Task[None] | None = None
@@ -106,7 +108,7 @@ class LocalRunner:
         environment = deployment.python.parent.parent
         reads = [python_prefix(deployment.python), environment, deployment.source_dir]
         reads += [WORKER, SDK]
-        isolated = deployment.manifest.network == "isolated"
+        isolated = deployment.manifest.network == "isolated" or not self.allow_network
         return self.sandbox.wrap(argv, reads=reads, cwd=deployment.source_dir, isolated=isolated)
 
     def _group(self, deployment: Deployment) -> Callable[[], Group] | None:
