@@ -103,6 +103,10 @@ def print_table(
         a, b = statistics.median(rates[("off", c)]), statistics.median(rates[("bubblewrap", c)])
         label = f"calls/s, concurrency {c}"
         print(f"{label:<22} {a:>10.0f} {b:>11.0f} {(b / a - 1) * 100:>+9.1f}%")
+    print("\ncalls/s by round (off / bubblewrap, the rounds interleaved):")
+    for c in (1, 16):
+        pairs = zip(rates[("off", c)], rates[("bubblewrap", c)], strict=True)
+        print(f"  concurrency {c:<3}" + "  ".join(f"{a:.0f}/{b:.0f}" for a, b in pairs))
 
 
 if __name__ == "__main__":

@@ -57,6 +57,8 @@ def test_second_build_with_the_same_requirements_reuses_the_environment(
     first = live.deploy("env_a", {**USES_TINY, **requirements})
     assert first["status"] == "succeeded", logs(live, "env_a", first["commit_sha"])
     assert "installing" in logs(live, "env_a", first["commit_sha"])
+    # compiled once at install: workers cannot write bytecode into a read-only environment
+    assert list(live.settings.envs_path.glob("*/lib/python*/site-packages/__pycache__/mp_tiny*"))
     second = live.deploy("env_a", {**USES_TINY, **requirements, "version.txt": "2"})
     assert second["status"] == "succeeded"
     second_logs = logs(live, "env_a", second["commit_sha"])

@@ -129,7 +129,9 @@ class UvEnvironments:
         req_file = folder / "requirements.txt"
         req_file.write_text("\n".join(requirements) + "\n")
         cmd = [self._uv, "pip", "install", "--no-config", "--python", str(folder / "bin/python")]
-        cmd += ["-r", str(req_file)]
+        # bytecode now, once: workers cannot write it (the environment is read-only to them),
+        # and compiling scikit-learn's modules at every import cost a cold start 3 s here
+        cmd += ["--compile-bytecode", "-r", str(req_file)]
         if self._find_links:
             cmd += ["--find-links", self._find_links]
         if self._confinement is None:  # no sandbox: builds run as the server (docs/security.md)
