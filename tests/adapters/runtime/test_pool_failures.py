@@ -147,6 +147,41 @@ def test_timeout_kills_the_worker_and_requeues_calls_not_started() -> None:
     run(body)
 
 
+def test_a_timeout_counts_time_spent_queued_and_a_call_that_never_started_harms_nothing() -> None:
+    """One worker busy for 2 s: a call with a 0.5 s timeout fails at 0.5 s without starting,
+    and the worker goes on; a 1.5 s call queued behind a 1 s one, with a 2 s timeout, is
+    stopped 2 s after it was made, not 2 s after it started."""
+
+    async def body(runner: LocalRunner) -> None:
+        build = deployment("sleeps.py:apply", replicas=1)
+        await runner.call(build, request(0))  # started
+        start = time.monotonic()
+        busy = asyncio.ensure_future(runner.call(build, request(2)))
+        await asyncio.sleep(0.05)
+        queued = await runner.call(build, request(0, timeout=0.5))
+        assert 0.45 < time.monotonic() - start < 1.5
+        assert error_of(queued)[0] == "TimeoutError"
+        assert "waiting for a worker" in error_of(queued)[1]
+        assert value(await busy) == 2  # the same worker: nothing was killed
+        first = asyncio.ensure_future(runner.call(build, request(1)))
+        await asyncio.sleep(0.05)
+        start = time.monotonic()
+        second = await runner.call(build, request(1.5, timeout=2))
+        assert error_of(second)[0] == "TimeoutError"
+        assert time.monotonic() - start < 2.4  # 2 s from the call, not 1 + 2
+        assert value(await first) == 1
+
+    run(body)
+
+
+def test_a_workers_start_does_not_count_against_a_calls_timeout() -> None:
+    async def body(runner: LocalRunner) -> None:
+        build = deployment("loads_for_a_second.py:apply")
+        assert value(await runner.call(build, request(7, timeout=0.5))) == 7
+
+    run(body)
+
+
 def test_running_out_of_memory() -> None:
     async def body(runner: LocalRunner) -> None:
         hog = deployment("memory_hog.py:apply", memory=256 * 2**20)

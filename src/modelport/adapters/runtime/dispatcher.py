@@ -58,11 +58,41 @@ class Dispatcher:
             )
         loop = asyncio.get_running_loop()
         pending = Pending(next(self._ids), request, loop.create_future(), loop.time())
+        # the timeout counts time queued behind other calls too (``_expire``)
+        pending.expiry = loop.call_at(pending.due(0.0), self._expire, pending)
+        pending.future.add_done_callback(_cancel_expiry(pending))
         self.queue.append(pending)
         self._schedule()
         if request.caller_gone is not None and self.queue and self.queue[-1] is pending:
             self._watch(pending, request.caller_gone)
         return await pending.future
+
+    def _due(self, pending: Pending) -> float:
+        """When ``pending`` times out if it has not started: ``inf`` while no worker has been
+        ready yet (a worker's start does not count against a call's timeout)."""
+        ready = [r.ready_at for r in self.replicas if r.state is not ReplicaState.STARTING]
+        return pending.due(min(ready)) if ready else float("inf")
+
+    def _expire(self, pending: Pending) -> None:
+        """``pending``'s timeout has passed before it started: it fails now. One waiting in a
+        worker's frame behind another call still runs there, unanswered; one running is the
+        worker's deadline to enforce (``Replica._arm``)."""
+        if pending.future.done() or any(r.running(pending) for r in self.replicas):
+            return
+        loop = asyncio.get_running_loop()
+        due = self._due(pending)
+        if loop.time() < due:  # a worker started meanwhile, or none is ready: look again
+            when = due if due != float("inf") else loop.time() + pending.request.timeout
+            pending.expiry = loop.call_at(when, self._expire, pending)
+            return
+        if pending in self.queue:
+            self.queue.remove(pending)
+        seconds = round(pending.request.timeout, 3)
+        message = (
+            f"call exceeded its {seconds} s timeout waiting for a worker (the algorithm's"
+            " workers were busy with other calls); it did not start"
+        )
+        failed(pending, CallError(message, "TimeoutError"), 0.0)
 
     def _watch(self, pending: Pending, caller_gone: Callable[[], Awaitable[bool]]) -> None:
         """Drop ``pending`` from the queue if its caller leaves before a worker takes it."""
@@ -101,6 +131,9 @@ class Dispatcher:
             for i, replica in enumerate(idle):
                 share = min(batch.max_size, -(-len(queue) // (len(idle) - i)))
                 calls = self._take(share)
+                now = asyncio.get_running_loop().time()
+                for late in [p for p in calls if now >= self._due(p)]:
+                    self._expire(late)  # its timer has not fired yet: it must not start
                 calls = [p for p in calls if not p.future.done()]
                 if calls:
                     replica.send(calls)
@@ -193,3 +226,11 @@ class Dispatcher:
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+
+
+def _cancel_expiry(pending: Pending) -> Callable[[asyncio.Future[CallResult]], None]:
+    def cancel(_: asyncio.Future[CallResult]) -> None:
+        if pending.expiry is not None:
+            pending.expiry.cancel()
+
+    return cancel

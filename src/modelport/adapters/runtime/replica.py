@@ -26,6 +26,12 @@ class Pending:
     request: CallRequest
     future: asyncio.Future[CallResult]
     queued_at: float
+    expiry: asyncio.TimerHandle | None = None  # its timeout while not started (Dispatcher)
+
+    def due(self, ready_at: float) -> float:
+        """When its timeout ends: counted from when it was made, or from when a worker was
+        first ready for it (waiting behind other calls counts, a worker's start does not)."""
+        return max(self.queued_at, ready_at) + self.request.timeout
 
 
 class ReplicaState(StrEnum):
@@ -65,6 +71,7 @@ class Replica(asyncio.Protocol):
         self.batchable = False
         self.inflight: deque[Pending] = deque()
         self.idle_since = 0.0
+        self.ready_at = float("inf")  # when its Ready frame came
         self._loop = asyncio.get_running_loop()
         self._ready: asyncio.Future[Ready | None] = self._loop.create_future()
         self._batch = False  # the frame in flight runs through apply_batch
@@ -84,6 +91,12 @@ class Replica(asyncio.Protocol):
     @property
     def unstarted(self) -> int:
         return 0 if self._batch or not self.inflight else len(self.inflight) - 1
+
+    def running(self, pending: Pending) -> bool:
+        """Whether ``pending`` is running in this worker now (not waiting behind another)."""
+        if self.state is not ReplicaState.BUSY or not self.inflight:
+            return False
+        return pending in self.inflight if self._batch else self.inflight[0] is pending
 
     def identity(self) -> str:
         """The token the worker's requests act with now (``channel.py``): the owner's while
@@ -138,6 +151,7 @@ class Replica(asyncio.Protocol):
             message = f"the worker {what} while starting (see the worker log)"
             raise StartFailed(CallError(message, "LoadingError", await process.log_tail()))
         self.batchable = ready.batchable
+        self.ready_at = self._loop.time()
         self._idle()
 
     def send(self, calls: list[Pending]) -> None:
@@ -239,7 +253,12 @@ class Replica(asyncio.Protocol):
         """
         running = self.inflight if self._batch else (self.inflight[0],)
         self._timeout = min(p.request.timeout for p in running)
-        self._started, self._deadline = now, now + self._timeout
+        # queued time behind other calls included (``Pending.due``); a call already answered as
+        # timed out while it waited in this frame gets its full timeout to end in
+        self._started = now
+        self._deadline = min(
+            now + p.request.timeout if p.future.done() else p.due(self.ready_at) for p in running
+        )
         if self._timer is None or self._timer.when() > self._deadline:
             if self._timer is not None:
                 self._timer.cancel()

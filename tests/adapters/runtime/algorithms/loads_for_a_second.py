@@ -1,0 +1,9 @@
+import time
+
+
+def load():
+    time.sleep(1)
+
+
+def apply(input):
+    return input
