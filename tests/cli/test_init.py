@@ -95,4 +95,5 @@ def test_init_refuses_a_bad_name(cli: Cli, tmp_path: Path) -> None:
     result = cli("init", "my-model", "--dir", str(tmp_path))
     assert result.code == 2
     assert "invalid algorithm name 'my-model'" in result.err
+    assert "('my_model' would do)" in result.err
     assert not (tmp_path / "my-model").exists()

@@ -40,6 +40,8 @@ def test_read_manifest_validates_locally(folder: Path) -> None:
             r"modelport.yaml: unknown setting\(s\) in modelport.yaml: colour",
         ),
         ("- a list\n", "must be a mapping"),
+        # the worker runs on 3.8 and newer: an older one must not fail later, in the build
+        ('name: digits\npython: "3.7"\n', r"python 3.7 is too old: workers run on Python 3.8"),
     ],
 )
 def test_a_bad_manifest_is_a_clear_error(folder: Path, text: str, message: str) -> None:

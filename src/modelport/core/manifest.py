@@ -42,6 +42,7 @@ _UNITS = {
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*$")
 _ENTRY = re.compile(r"^[\w./-]+\.py:[A-Za-z_]\w*$")
 _PYTHON = re.compile(r"^3\.\d{1,2}$")
+OLDEST_PYTHON_MINOR = 8  # the worker (modelport/worker) is written for Python 3.8 and newer
 _KNOWN = {
     "name",
     "description",
@@ -130,6 +131,11 @@ class Manifest:
         python = data.get("python")
         if python is not None and not _PYTHON.match(str(python)):
             raise InvalidManifest(f'invalid python {python!r}: expected e.g. "3.11"')
+        if python is not None and int(str(python).split(".")[1]) < OLDEST_PYTHON_MINOR:
+            raise InvalidManifest(
+                f"python {python} is too old: workers run on Python 3.{OLDEST_PYTHON_MINOR}"
+                ' or newer (e.g. "3.11")'
+            )
         sample = data.get("sample")
         if sample is not None and (not isinstance(sample, dict) or "input" not in sample):
             raise InvalidManifest("sample must be a mapping with input and output")

@@ -21,10 +21,13 @@ def check_owner(owner: str) -> str:
 
 
 def check_algorithm_name(name: str) -> str:
+    """Algorithmia's rule, kept so its clients' addresses work: letters, digits and '_'."""
     if not _ALGORITHM.match(name):
+        suggestion = re.sub(r"[^A-Za-z0-9_]", "_", name)
+        hint = f" ({suggestion!r} would do)" if _ALGORITHM.match(suggestion) else ""
         raise InvalidName(
             f"invalid algorithm name {name!r}: use 1-64 letters, digits or '_',"
-            " starting with a letter"
+            f" starting with a letter{hint}"
         )
     return name
 
