@@ -55,7 +55,7 @@ class Channel:
     """One worker's channel, served on the running event loop::
 
     channel = Channel(gateway, identity=lambda: replica's token now)
-    spawn the worker with ``channel.child`` (``--channel FD``) and ``channel.env()``
+    argv, fds, env = channel.handed(argv, fds, env)  # then spawn the worker with them
     channel.spawned(); ... channel.close()
     """
 
@@ -70,9 +70,14 @@ class Channel:
         self._tasks: set[asyncio.Task[None]] = set()
         self._closed = False
 
-    def env(self) -> dict[str, str]:
-        """The worker's default API key: the channel key, which acts as whoever it should."""
-        return dict.fromkeys(KEY_VARIABLES, self.key)
+    def handed(
+        self, argv: list[str], fds: list[int], env: dict[str, str]
+    ) -> tuple[list[str], list[int], dict[str, str]]:
+        """A worker's command, inherited descriptors and environment, with this channel: its
+        end as ``--channel FD``, and the channel key as the default API key."""
+        keys = dict.fromkeys(KEY_VARIABLES, self.key)
+        fd = self.child.fileno()
+        return [*argv, "--channel", str(fd)], [*fds, fd], {**env, **keys}
 
     def spawned(self) -> None:
         """The worker holds its end now (or never will): close ours of it."""

@@ -138,11 +138,10 @@ class LocalRunner:
         channel = Channel(self.gateway, lambda: token) if self.gateway is not None else None
         make = self._group(deployment)
         group = make() if make is not None else None
-        argv, fds, env = [*self._argv(deployment), "--check"], [], self.environment(deployment)
+        argv, env = [*self._argv(deployment), "--check"], self.environment(deployment)
+        fds: list[int] = []
         if channel is not None:
-            argv += ["--channel", str(channel.child.fileno())]
-            fds.append(channel.child.fileno())
-            env.update(channel.env())
+            argv, fds, env = channel.handed(argv, fds, env)
         try:
             process = await asyncio.create_subprocess_exec(
                 *(group.join(argv) if group is not None else argv),

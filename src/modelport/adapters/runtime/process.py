@@ -79,9 +79,7 @@ class WorkerProcess:
         group = spec.group() if spec.group is not None else None
         argv, fds, env = [*spec.argv, "--fd", str(fd)], [fd], spec.env
         if channel is not None:
-            argv += ["--channel", str(channel.child.fileno())]
-            fds.append(channel.child.fileno())
-            env = {**env, **channel.env()}
+            argv, fds, env = channel.handed(argv, fds, env)
         try:
             proc = await asyncio.create_subprocess_exec(
                 *(group.join(argv) if group is not None else argv),
